@@ -1,0 +1,98 @@
+"""Configuration classes. Values come from environment variables so that one
+build runs embedded (SQLite), on PostgreSQL, in tests and in production."""
+from __future__ import annotations
+
+import os
+
+BASE_DIR = os.path.abspath(os.path.dirname(__file__))
+
+# A well-known value: production refuses to start with it.
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+
+
+def database_url(raw: str | None) -> str:
+    """Normalise a DATABASE_URL so that PostgreSQL always goes through psycopg 3."""
+    if not raw:
+        # Flask-SQLAlchemy resolves a relative SQLite path inside the instance folder.
+        return "sqlite:///review.db"
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix):]
+    return raw
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY") or DEFAULT_SECRET_KEY
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+
+    BABEL_DEFAULT_LOCALE = os.environ.get("REVIEW_LOCALE", "zh_CN")
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("REVIEW_TIMEZONE", "Asia/Shanghai")
+    LANGUAGES = {"zh_CN": "中文", "en": "English"}
+
+    # Uploads (rosters, score sheets) are small; anything larger is refused before parsing.
+    MAX_CONTENT_LENGTH = int(os.environ.get("REVIEW_MAX_UPLOAD_MB", "16")) * 1024 * 1024
+    ROSTER_MAX_ROWS = 50_000
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # tie tokens to the session, not to a clock: long ballots must not expire
+
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    # Failed logins only; successful ones do not count.
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("REVIEW_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("REVIEW_LOGIN_LIMIT_ADDRESS", "20 per 15 minutes")
+
+    MIN_PASSWORD_LENGTH = 8
+    PAGE_SIZE = 50
+
+    @classmethod
+    def check(cls, app) -> None:
+        """Hook for configuration checks at start-up."""
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-secret"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    # Fast hashes in tests; the production method is a standard KDF (scrypt).
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+
+
+class ProductionConfig(Config):
+    DEBUG = False
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+    @classmethod
+    def check(cls, app) -> None:
+        key = app.config.get("SECRET_KEY")
+        if not key or key == DEFAULT_SECRET_KEY or len(key) < 16:
+            raise RuntimeError(
+                "SECRET_KEY must be set to a long random value in production "
+                "(e.g. python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        if app.debug:
+            raise RuntimeError("Debug mode must be off in production.")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,97 @@
+"""review: yearly appraisal for procuratorates, courts and justice bureaus."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "templates")
+STATIC = os.path.join(os.path.dirname(os.path.dirname(__file__)), "static")
+
+
+def create_app(config: str | type | None = None, **overrides) -> Flask:
+    """Build the application. ``config`` is a name from config.CONFIGS or a class."""
+    from config import CONFIGS
+
+    app = Flask(__name__, template_folder=TEMPLATES, static_folder=STATIC, instance_relative_config=True)
+    config_class = CONFIGS[config or "development"] if isinstance(config, (str, type(None))) else config
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    os.makedirs(app.instance_path, exist_ok=True)
+    config_class.check(app)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_hooks(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from .database import configure_engine
+    from .i18n import compile_catalogs, select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(TEMPLATES), "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    compile_catalogs()
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=os.path.join(os.path.dirname(__file__), "translations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    from flask_babel import lazy_gettext as _l
+    login_manager.login_message = _l("Please log in to open this page.")
+    with app.app_context():
+        configure_engine(db.engine)
+
+    from .auth.models import User
+
+    @login_manager.user_loader
+    def load_user(identity: str):
+        user_id, _, token = identity.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or user.session_token != token:
+            return None
+        return user
+
+
+def register_blueprints(app: Flask) -> None:
+    from .auth.routes import bp as auth_bp
+    from .core.routes import bp as core_bp
+    from .main.routes import bp as main_bp
+    from .org.roster_routes import bp as roster_bp
+    from .org.routes import bp as org_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(org_bp)
+    app.register_blueprint(roster_bp)
+    app.register_blueprint(core_bp)
+
+
+def register_hooks(app: Flask) -> None:
+    from .core.access import enforce_access
+    from .errors import register_error_handlers
+    from .security import set_security_headers
+    from .templating import register_template_helpers
+
+    app.before_request(enforce_access)
+    app.after_request(set_security_headers)
+    register_error_handlers(app)
+    register_template_helpers(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .auth.cli import users_cli
+    from .demo.cli import demo_command
+    from .org.cli import org_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(org_cli)
+    app.cli.add_command(demo_command)

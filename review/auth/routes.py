@@ -1,0 +1,181 @@
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, session,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from ..core import audit
+from ..core.access import Role, authenticated, public, roles
+from ..core.errors import DomainError
+from ..extensions import db, limiter
+from ..org.models import Person, Unit
+from ..org.queries import units_in_order
+from ..utils import safe_next
+from . import operations as ops
+from .forms import ChangePasswordForm, ConfirmForm, LoginForm, UserForm
+from .models import User
+
+bp = Blueprint("auth", __name__)
+
+
+def _failed_login(response) -> bool:
+    # A successful login redirects; a refused one re-renders the form.
+    return response.status_code == 200
+
+
+def _account_key() -> str:
+    return "login:" + (request.form.get("login") or "").strip().lower()[:64]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
+               deduct_when=_failed_login)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
+               key_func=_account_key, deduct_when=_failed_login)
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = ops.authenticate(form.login.data, form.password.data)
+        if user is None:
+            ops.record_failed_login(form.login.data)
+            db.session.commit()
+            form.password.errors.append(_("Wrong staff number or password, or the account is disabled."))
+        else:
+            session.clear()  # a fresh session at every login (no fixation)
+            login_user(user)
+            if user.locale:
+                session["lang"] = user.locale
+            ops.record_login(user)
+            db.session.commit()
+            if user.must_change_password:
+                flash(_("Please replace your initial password before you continue."), "warning")
+                return redirect(url_for("auth.change_password", next=safe_next(request.args.get("next"))))
+            return redirect(safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.errorhandler(429)
+def too_many_attempts(_e):
+    form = LoginForm()
+    message = _("Too many failed login attempts. For your security, logging in is paused for a few "
+                "minutes. Please try again later or ask the administrator to reset your password.")
+    return render_template("auth/login.html", form=form, blocked=message), 429
+
+
+@bp.post("/logout")
+@authenticated
+def logout():
+    audit.record("auth.logout", current_user._get_current_object())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You have been logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@authenticated
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            ops.change_password(current_user, form.current.data, form.new.data)
+        except DomainError as e:
+            form.new.errors.append(e.message)
+        else:
+            audit.record("auth.password_changed", current_user._get_current_object())
+            db.session.commit()
+            # The session token rotated: log in again under it so this session survives.
+            login_user(current_user._get_current_object())
+            flash(_("Your password has been changed."), "success")
+            return redirect(safe_next(request.args.get("next")))
+    return render_template("auth/change_password.html", form=form)
+
+
+# --- account administration ---------------------------------------------------
+
+@bp.get("/users")
+@roles(Role.ADMIN)
+def users():
+    q = (request.args.get("q") or "").strip()
+    stmt = select(User).outerjoin(User.person).options(joinedload(User.person), joinedload(User.scope_unit))
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(or_(User.login.ilike(like), Person.name.ilike(like)))
+    role = request.args.get("role")
+    if role in {r.value for r in Role}:
+        stmt = stmt.where(User.role == Role(role))
+    page = db.paginate(stmt.order_by(User.role, User.login), per_page=current_app.config["PAGE_SIZE"])
+    return render_template("auth/users.html", page=page, q=q, role=role, roles=list(Role))
+
+
+def _unit_choice(form) -> Unit | None:
+    raw = form.scope_unit_id.data
+    return db.session.get(Unit, int(raw)) if raw else None
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def user_new():
+    form = UserForm(units_in_order())
+    if form.validate_on_submit():
+        person = None
+        if form.staff_no.data:
+            person = db.session.scalar(select(Person).where(Person.staff_no == form.staff_no.data.strip()))
+            if person is None:
+                form.staff_no.errors.append(_("No person has this staff number."))
+        elif not form.login.data:
+            form.login.errors.append(_("Give a staff number or a login."))
+        if not form.errors:
+            try:
+                user, password = ops.create_user(login=form.login.data, person=person, role=Role(form.role.data),
+                                                 scope_unit=_unit_choice(form))
+            except DomainError as e:
+                form.role.errors.append(e.message)
+            else:
+                if not form.active.data:
+                    user.active = False
+                db.session.commit()
+                return render_template("auth/password_issued.html", user=user, password=password)
+    return render_template("auth/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def user_edit(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    form = UserForm(units_in_order(), obj=None if request.method == "POST" else user)
+    if request.method == "GET":
+        form.role.data = user.role.value
+        form.scope_unit_id.data = str(user.scope_unit_id or "")
+        form.login.data = user.login
+        form.staff_no.data = user.person.staff_no if user.person else ""
+    if form.validate_on_submit():
+        try:
+            ops.update_user(user, role=Role(form.role.data), scope_unit=_unit_choice(form), active=form.active.data)
+        except DomainError as e:
+            form.role.errors.append(e.message)
+        else:
+            db.session.commit()
+            flash(_("Account %(login)s saved.", login=user.login), "success")
+            return redirect(url_for("auth.users"))
+    return render_template("auth/user_form.html", form=form, user=user, reset_form=ConfirmForm())
+
+
+@bp.post("/users/<int:user_id>/reset-password")
+@roles(Role.ADMIN)
+def user_reset_password(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    password = ops.reset_password(user)
+    audit.record("auth.password_reset", user)
+    db.session.commit()
+    return render_template("auth/password_issued.html", user=user, password=password)
+
+

@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: domain errors, access rules, the audit log."""

@@ -1,0 +1,53 @@
+"""Browsing the audit log (administrators and supervisors)."""
+from datetime import datetime, time, timedelta, timezone
+
+from flask import Blueprint, current_app, request, render_template
+from flask_babel import get_timezone
+from sqlalchemy import or_, select
+
+from ..core.access import AUDIT_READERS, roles
+from ..extensions import db
+from .audit import AuditEntry
+
+bp = Blueprint("core", __name__)
+
+
+def _day_bound(raw: str | None, *, end: bool) -> datetime | None:
+    """A local calendar day from the filter form, as a naive UTC bound."""
+    if not raw:
+        return None
+    try:
+        day = datetime.strptime(raw, "%Y-%m-%d").date()
+    except ValueError:
+        return None
+    local = datetime.combine(day + timedelta(days=1) if end else day, time.min, tzinfo=get_timezone())
+    return local.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+@bp.get("/audit")
+@roles(*AUDIT_READERS)
+def audit_log():
+    args = request.args
+    stmt = select(AuditEntry)
+    filters = {k: (args.get(k) or "").strip() for k in ("actor", "action", "object_type", "object_id", "q",
+                                                          "since", "until")}
+    if filters["actor"]:
+        stmt = stmt.where(AuditEntry.actor.ilike(f"%{filters['actor']}%"))
+    if filters["action"]:
+        stmt = stmt.where(AuditEntry.action.startswith(filters["action"]))
+    if filters["object_type"]:
+        stmt = stmt.where(AuditEntry.object_type == filters["object_type"])
+    if filters["object_id"]:
+        stmt = stmt.where(AuditEntry.object_id == filters["object_id"])
+    if filters["q"]:
+        like = f"%{filters['q']}%"
+        stmt = stmt.where(or_(AuditEntry.object_label.ilike(like), AuditEntry.summary.ilike(like)))
+    since = _day_bound(filters["since"], end=False)
+    until = _day_bound(filters["until"], end=True)
+    if since:
+        stmt = stmt.where(AuditEntry.at >= since)
+    if until:
+        stmt = stmt.where(AuditEntry.at < until)
+    page = db.paginate(stmt.order_by(AuditEntry.id.desc()), per_page=current_app.config["PAGE_SIZE"])
+    actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
+    return render_template("core/audit_log.html", page=page, filters=filters, actions=actions)

@@ -1,0 +1,43 @@
+"""Engine set-up that makes SQLite safe for several worker processes.
+
+SQLite: WAL (readers never block the writer), foreign keys on, a busy timeout,
+and requests that may write begin with BEGIN IMMEDIATE. A deferred transaction
+that reads and then writes can fail at once with "database is locked" when
+another process committed in between — SQLite cannot wait there without risking
+a deadlock. Taking the write lock at BEGIN lets the busy timeout do its job.
+"""
+from __future__ import annotations
+
+from flask import has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def wants_write_lock() -> bool:
+    """Requests with safe methods only read; everything else (POST, CLI, tests) may write."""
+    if has_request_context():
+        return request.method not in READ_ONLY_METHODS
+    return True
+
+
+def configure_engine(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Hand transaction control to SQLAlchemy's "begin" event below.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if wants_write_lock() else "BEGIN")

@@ -1,0 +1,1 @@
+"""A realistic demo institution, in Chinese."""

@@ -1,0 +1,34 @@
+"""`flask --app wsgi demo [--reset] [--if-empty]`"""
+import click
+
+from ..extensions import db
+from .seed import database_empty, demo_logins, demo_present, seed, wipe
+
+
+def print_logins(logins) -> None:
+    click.echo("")
+    click.echo("Demo logins (演示账号) — http://127.0.0.1:5000")
+    click.echo(f"  {'role':<11}{'login':<14}{'password':<12}who")
+    for d in logins:
+        click.echo(f"  {d.role:<11}{d.login:<14}{d.password:<12}{d.who}")
+    click.echo("")
+
+
+@click.command("demo")
+@click.option("--reset", is_flag=True, help="Wipe every table first (destroys all data).")
+@click.option("--if-empty", is_flag=True, help="Seed only when the database holds no units and no accounts.")
+def demo_command(reset: bool, if_empty: bool):
+    """Seed the demo county procuratorate (idempotent) and print one login per role."""
+    if reset:
+        wipe()
+    elif demo_present():
+        print_logins(demo_logins())
+        click.echo("The demo institution is already present; nothing was changed.")
+        return
+    elif if_empty and not database_empty():
+        click.echo("The database is not empty; the demo was not seeded.")
+        return
+    logins = seed()
+    db.session.commit()
+    click.echo("Demo institution seeded.")
+    print_logins(logins)

@@ -1,0 +1,191 @@
+"""Seed a county procuratorate under its city procuratorate.
+
+Deterministic (a fixed random seed), so that the demo, screenshots and tests
+always show the same people. Later features extend the demo with their data.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import delete, func, select
+
+from ..auth.models import User
+from ..auth.operations import hash_password
+from ..core.access import Role
+from ..extensions import db
+from ..org import operations as ops
+from ..org.categories import ensure_categories
+from ..org.models import LeaderRole, Person, Unit, UnitLevel
+
+CITY_CODE = "320900"
+COUNTY_CODE = "320921"
+DEMO_PASSWORD = "demo2025"
+ADMIN_LOGIN = "admin"
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛阎段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = ("伟 芳 娜 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀英 霞 平 刚 桂英 辉 玲 华 建华 志强 海燕 晓东 文 "
+         "雪梅 立新 国庆 红梅 永刚 建国 晓明 思远 雨婷 子涵 一鸣 欣怡 浩然 梓轩 佳琪 宇航 嘉怡 俊杰 婧 琳 "
+         "昊 蕾 悦 鑫 睿 航 倩 彬 斌 颖 瑶 宁 帆 凯 璐 晨 慧 博 峰").split()
+
+DEPARTMENTS = ["第一检察部", "第二检察部", "第三检察部", "第四检察部", "综合业务部", "政治部"]
+
+
+@dataclass
+class DemoLogin:
+    role: str
+    login: str
+    password: str
+    who: str
+
+
+class _Names:
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        self.used: set[str] = set()
+
+    def __call__(self) -> tuple[str, str]:
+        while True:
+            name = self.rng.choice(SURNAMES) + self.rng.choice(GIVEN)
+            if name not in self.used:
+                self.used.add(name)
+                return name, self.rng.choice("MF")
+
+
+def demo_present() -> bool:
+    return db.session.scalar(select(Unit.id).where(Unit.code == COUNTY_CODE)) is not None
+
+
+def database_empty() -> bool:
+    return not db.session.scalar(select(func.count(Unit.id))) and not db.session.scalar(select(func.count(User.id)))
+
+
+def wipe() -> None:
+    """Delete every row of every table (children first)."""
+    for table in reversed(db.metadata.sorted_tables):
+        if table.name == "units":
+            # Units point at their parents: remove leaves first.
+            while db.session.scalar(select(func.count(Unit.id))):
+                parents = select(Unit.parent_id).where(Unit.parent_id.is_not(None))
+                db.session.execute(delete(Unit).where(Unit.id.not_in(parents)))
+        else:
+            db.session.execute(delete(table))
+    db.session.flush()
+
+
+def seed() -> list[DemoLogin]:
+    """Create the demo institution and accounts. Returns the logins to print."""
+    rng = random.Random(2025)
+    names = _Names(rng)
+    ensure_categories("procuratorate")
+
+    province = ops.create_unit(code="320000", name="江东省人民检察院", level=UnitLevel.PROVINCE, parent=None)
+    city = ops.create_unit(code=CITY_CODE, name="江川市人民检察院", level=UnitLevel.CITY, parent=province)
+    county = ops.create_unit(code=COUNTY_CODE, name="江川市东湖县人民检察院", level=UnitLevel.COUNTY, parent=city)
+    ops.create_unit(code="320922", name="江川市西岭县人民检察院", level=UnitLevel.COUNTY, parent=city, sort_order=1)
+    depts = {n: ops.create_department(county, n, i) for i, n in enumerate(DEPARTMENTS, start=1)}
+    city_office = ops.create_department(city, "政治部", 1)
+
+    counter = {"city": 0, "county": 0}
+
+    def person(unit, prefix, *, category, position, dept=None, role=None, hired=None, active=True,
+               left=None, name=None) -> Person:
+        key = "city" if unit is city else "county"
+        counter[key] += 1
+        n, gender = names() if name is None else (name, "M")
+        p = Person(staff_no=f"{prefix}{counter[key]:04d}", name=n, gender=gender, position=position,
+                   category_code=category, unit=unit, department=dept, leader_role=role,
+                   hired_on=hired or date(rng.randint(1995, 2021), rng.randint(1, 12), 1),
+                   left_on=left, active=active)
+        db.session.add(p)
+        return p
+
+    # The city chief appraises the county chief; two city staff keep its tree non-empty.
+    person(city, CITY_CODE, category="quota", position="检察长、一级高级检察官", role=LeaderRole.CHIEF,
+                        hired=date(1993, 7, 1))
+    person(city, CITY_CODE, category="admin", position="一级主任科员", dept=city_office)
+    person(city, CITY_CODE, category="admin", position="二级主任科员", dept=city_office)
+
+    chief = person(county, COUNTY_CODE, category="quota", position="党组书记、检察长、三级高级检察官",
+                   role=LeaderRole.CHIEF, hired=date(1996, 8, 1))
+    chief.supervised = [depts["政治部"]]
+    for position, supervised in (("党组副书记、副检察长、四级高级检察官", ["第一检察部", "第二检察部"]),
+                                 ("党组成员、副检察长、四级高级检察官", ["第三检察部"]),
+                                 ("党组成员、副检察长、四级高级检察官", ["综合业务部"])):
+        d = person(county, COUNTY_CODE, category="quota", position=position, role=LeaderRole.DEPUTY)
+        d.supervised = [depts[s] for s in supervised]
+    member = person(county, COUNTY_CODE, category="quota", position="检察委员会专职委员、一级检察官",
+                    role=LeaderRole.MEMBER)
+    member.supervised = [depts["第四检察部"]]
+
+    casework = {"第一检察部": (4, 3, 1), "第二检察部": (4, 3, 1), "第三检察部": (3, 2, 1),
+                "第四检察部": (3, 2, 1), "综合业务部": (2, 2, 1)}
+    quota_titles = ["一级检察官", "二级检察官", "三级检察官", "四级高级检察官", "二级检察官"]
+    staff_pick = None
+    office_pick = supervisor_pick = None
+    for dname, (quota, assistants, clerks) in casework.items():
+        dept = depts[dname]
+        person(county, COUNTY_CODE, category="quota", position=f"{dname}主任、四级高级检察官", dept=dept,
+               role=LeaderRole.HEAD)
+        for i in range(quota):
+            p = person(county, COUNTY_CODE, category="quota", position=quota_titles[i % len(quota_titles)], dept=dept)
+            if staff_pick is None:
+                staff_pick = p
+        for _ in range(assistants):
+            person(county, COUNTY_CODE, category="assistant", position="检察官助理", dept=dept)
+        for _ in range(clerks):
+            person(county, COUNTY_CODE, category="assistant", position="书记员", dept=dept)
+    political = depts["政治部"]
+    person(county, COUNTY_CODE, category="admin", position="政治部主任、一级主任科员", dept=political,
+           role=LeaderRole.HEAD)
+    for position in ("二级主任科员（绩效考核）", "四级主任科员（纪检监察）", "一级科员（人事）", "二级主任科员（办公室）",
+                     "一级主任科员（财务装备）", "四级主任科员（宣传）", "一级科员（文秘）", "二级科员（档案）"):
+        p = person(county, COUNTY_CODE, category="admin", position=position, dept=political)
+        if "绩效" in position:
+            office_pick = p
+        if "纪检" in position:
+            supervisor_pick = p
+    # People who left keep their history but take part in nothing.
+    person(county, COUNTY_CODE, category="quota", position="二级检察官", dept=depts["第一检察部"],
+           active=False, left=date(2025, 3, 31))
+    person(county, COUNTY_CODE, category="assistant", position="书记员", dept=depts["第二检察部"],
+           active=False, left=date(2024, 12, 31))
+    db.session.flush()
+
+    # Every active person gets an account (the demo password, already changed); the
+    # performance office, the supervisor and leaders get their roles.
+    shared_hash = hash_password(DEMO_PASSWORD)
+    roles = {office_pick.id: (Role.OFFICE, county), supervisor_pick.id: (Role.SUPERVISOR, county)}
+    people = db.session.scalars(select(Person).where(Person.active.is_(True)).order_by(Person.staff_no)).all()
+    for p in people:
+        role, scope = roles.get(p.id, (Role.LEADER if p.leader_role else Role.STAFF, None))
+        db.session.add(User(login=p.staff_no, person=p, role=role, scope_unit=scope, password_hash=shared_hash,
+                            must_change_password=False, active=True))
+    db.session.add(User(login=ADMIN_LOGIN, role=Role.ADMIN, password_hash=hash_password(DEMO_PASSWORD),
+                        must_change_password=False, active=True))
+    db.session.flush()
+    return demo_logins()
+
+
+def demo_logins() -> list[DemoLogin]:
+    """One login per role, read back from the database."""
+    def first(stmt):
+        return db.session.scalars(stmt.order_by(User.login)).first()
+
+    county = db.session.scalar(select(Unit).where(Unit.code == COUNTY_CODE))
+    picks = [
+        ("admin", first(select(User).where(User.role == Role.ADMIN))),
+        ("office", first(select(User).where(User.role == Role.OFFICE))),
+        ("supervisor", first(select(User).where(User.role == Role.SUPERVISOR))),
+        ("leader", first(select(User).join(Person).where(Person.leader_role == LeaderRole.CHIEF,
+                                                        Person.unit_id == county.id))),
+        ("staff", first(select(User).join(Person).where(User.role == Role.STAFF, Person.unit_id == county.id))),
+    ]
+    out = []
+    for role, user in picks:
+        if user is None:
+            continue
+        who = f"{user.person.name} · {user.person.position}" if user.person else "系统管理员"
+        out.append(DemoLogin(role, user.login, DEMO_PASSWORD, who))
+    return out

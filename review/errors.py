@@ -1,0 +1,29 @@
+"""Error pages in the site's style."""
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+
+from .extensions import db
+
+MESSAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. If you submitted a form, go back, reload it and try again.")),
+    403: (_l("Access denied"), _l("You do not have permission to open this page.")),
+    404: (_l("Page not found"), _l("The page you asked for does not exist or has moved.")),
+    413: (_l("File too large"), _l("The uploaded file is larger than the site accepts.")),
+    429: (_l("Too many attempts"), _l("Too many attempts. Please wait a while and try again.")),
+    500: (_l("Something went wrong"), _l("An unexpected error occurred. The administrators can find it in the server log.")),
+}
+
+
+def _render(code: int):
+    title, message = MESSAGES[code]
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def register_error_handlers(app) -> None:
+    for code in (400, 403, 404, 413, 429):
+        app.register_error_handler(code, lambda e, code=code: _render(code))
+
+    @app.errorhandler(500)
+    def internal_error(_e):
+        db.session.rollback()
+        return _render(500)

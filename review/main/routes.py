@@ -1,0 +1,38 @@
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from ..core.access import public
+from ..extensions import db
+from ..org.relations import relations_of
+from ..utils import safe_next
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+@public
+def index():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    person = current_user.person
+    rel = relations_of(person) if person is not None and person.active else None
+    return render_template("main/index.html", person=person, rel=rel)
+
+
+@bp.post("/language")
+@public
+def set_language():
+    lang = request.form.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+        if current_user.is_authenticated and current_user.locale != lang:
+            current_user.locale = lang
+            db.session.commit()
+    return redirect(safe_next(request.form.get("next")))
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    db.session.execute(db.text("SELECT 1"))
+    return {"status": "ok"}

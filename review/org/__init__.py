@@ -1,0 +1,1 @@
+"""The institution's directory: units, departments, leadership, people."""

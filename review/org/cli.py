@@ -1,0 +1,90 @@
+"""`flask --app wsgi org ...`"""
+import sys
+
+import click
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..core.errors import DomainError
+from ..extensions import db
+from . import operations as ops
+from .categories import PRESETS, ensure_categories
+from .models import Person, Unit, UnitLevel
+from .roster import RosterImporter, export_workbook, template_workbook
+
+org_cli = click.Group("org", help="The institution's directory: roster import and export, units, categories.")
+
+
+@org_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check and report what would change; write nothing.")
+def import_roster(file: str, dry_run: bool):
+    """Import a roster (.xlsx or .csv). All or nothing: any bad row writes nothing."""
+    with open(file, "rb") as f:
+        data = f.read()
+    result = RosterImporter().run(data, apply=not dry_run)
+    if not result.ok:
+        db.session.rollback()
+        click.echo(f"{file}: {len(result.errors)} problem(s); nothing was imported.", err=True)
+        for e in result.errors:
+            click.echo(f"row {e.row or '-'}\tcolumn {e.column or '-'}\t{e.message}", err=True)
+        sys.exit(1)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    verb = "would be" if dry_run else "were"
+    click.echo(f"{result.rows} rows: {result.created} {verb} created, {result.updated} {verb} updated, "
+               f"{result.unchanged} unchanged.")
+    for unit, dept in result.new_departments:
+        click.echo(f"new department: {unit} {dept}")
+
+
+@org_cli.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+def export_roster(file: str):
+    """Export the whole roster to FILE (.xlsx)."""
+    people = db.session.scalars(select(Person).options(
+        joinedload(Person.unit), joinedload(Person.department), joinedload(Person.category),
+        selectinload(Person.supervised)).order_by(Person.unit_id, Person.department_id, Person.staff_no)).unique()
+    with open(file, "wb") as f:
+        f.write(export_workbook(people))
+    click.echo(f"Roster written to {file}.")
+
+
+@org_cli.command("template")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+def template(file: str):
+    """Write an empty roster template to FILE (.xlsx)."""
+    with open(file, "wb") as f:
+        f.write(template_workbook())
+    click.echo(f"Template written to {file}.")
+
+
+@org_cli.command("add-unit")
+@click.argument("code")
+@click.argument("name")
+@click.option("--level", type=click.Choice([lv.value for lv in UnitLevel]), required=True)
+@click.option("--parent", "parent_code", help="Code of the parent unit.")
+def add_unit(code: str, name: str, level: str, parent_code: str | None):
+    """Add a unit under an existing one (or a root unit)."""
+    parent = None
+    if parent_code:
+        parent = db.session.scalar(select(Unit).where(Unit.code == parent_code))
+        if parent is None:
+            raise click.ClickException(f"No unit has code {parent_code}.")
+    try:
+        unit = ops.create_unit(code=code, name=name, level=UnitLevel(level), parent=parent)
+    except DomainError as e:
+        raise click.ClickException(e.message)
+    db.session.commit()
+    click.echo(f"Unit {unit.code} {unit.name} added.")
+
+
+@org_cli.command("categories")
+@click.option("--preset", type=click.Choice(sorted(PRESETS)), default="procuratorate", show_default=True)
+def categories(preset: str):
+    """Create the three staff categories, or relabel them for a kind of institution."""
+    for c in ensure_categories(preset, relabel=True):
+        click.echo(f"{c.code}\t{c.label_zh}\t{c.label_en}")
+    db.session.commit()

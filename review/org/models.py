@@ -1,0 +1,174 @@
+"""Directory models. Units form a tree (province → city → county); a unit has
+departments and people; leadership members supervise (分管) departments."""
+from __future__ import annotations
+
+import enum
+from datetime import date
+
+from flask_babel import get_locale, lazy_gettext as _l
+from sqlalchemy import (Boolean, Column, Date, Enum, ForeignKey, Integer, String, Table,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+
+def _enum(cls, name: str):
+    """Enums are stored as their short values in a plain VARCHAR: portable and readable in SQL."""
+    return Enum(cls, name=name, native_enum=False, length=20,
+                values_callable=lambda e: [m.value for m in e], validate_strings=True)
+
+
+class UnitLevel(enum.StrEnum):
+    PROVINCE = "province"
+    CITY = "city"
+    COUNTY = "county"
+
+    @property
+    def label(self) -> str:
+        return str({"province": _l("Province"), "city": _l("City"), "county": _l("County")}[self.value])
+
+
+class Gender(enum.StrEnum):
+    MALE = "M"
+    FEMALE = "F"
+
+    @property
+    def label(self) -> str:
+        return str(_l("Male") if self is Gender.MALE else _l("Female"))
+
+
+class LeaderRole(enum.StrEnum):
+    CHIEF = "chief"
+    DEPUTY = "deputy"
+    MEMBER = "member"
+    HEAD = "head"
+
+    @property
+    def label(self) -> str:
+        return str(LEADER_ROLE_LABELS[self.value])
+
+    @property
+    def on_leadership_team(self) -> bool:
+        return self in (LeaderRole.CHIEF, LeaderRole.DEPUTY, LeaderRole.MEMBER)
+
+
+LEADER_ROLE_LABELS = {
+    "chief": _l("Chief"),
+    "deputy": _l("Deputy chief"),
+    "member": _l("Full-time member"),
+    "head": _l("Department head"),
+}
+
+
+class Category(db.Model):
+    """A staff category (三类人员). Codes are fixed; labels are configurable so that
+    courts and justice bureaus see their own words."""
+
+    __tablename__ = "categories"
+    __audited__ = True
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    label_zh: Mapped[str] = mapped_column(String(50))
+    label_en: Mapped[str] = mapped_column(String(80))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    @property
+    def label(self) -> str:
+        locale = get_locale()
+        return self.label_en if locale is not None and locale.language == "en" else self.label_zh
+
+    def __str__(self) -> str:
+        return self.label_zh
+
+
+class Unit(db.Model):
+    __tablename__ = "units"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    level: Mapped[UnitLevel] = mapped_column(_enum(UnitLevel, "unit_level"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    # Materialised path ("/1/4/9/") so that a subtree is one indexed prefix query.
+    path: Mapped[str] = mapped_column(String(255), index=True, default="/")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Unit]] = relationship(back_populates="parent", order_by="(Unit.sort_order, Unit.id)")
+    departments: Mapped[list[Department]] = relationship(
+        back_populates="unit", order_by="(Department.sort_order, Department.id)")
+
+    def contains(self, other: Unit) -> bool:
+        return other.path.startswith(self.path)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+supervisions = Table(
+    "supervisions",
+    db.metadata,
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
+    Column("department_id", ForeignKey("departments.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Department(db.Model):
+    __tablename__ = "departments"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("unit_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    unit: Mapped[Unit] = relationship(back_populates="departments")
+    members: Mapped[list[Person]] = relationship(back_populates="department", foreign_keys="Person.department_id")
+    supervisors: Mapped[list[Person]] = relationship(secondary=supervisions, back_populates="supervised",
+                                                     viewonly=True)
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.unit.name if self.unit else ''} {self.name}".strip()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(db.Model):
+    __tablename__ = "people"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_no: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(50), index=True)
+    gender: Mapped[Gender | None] = mapped_column(_enum(Gender, "gender"))
+    position: Mapped[str | None] = mapped_column(String(100))
+    category_code: Mapped[str] = mapped_column(ForeignKey("categories.code", ondelete="RESTRICT"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="RESTRICT"),
+                                                       index=True)
+    leader_role: Mapped[LeaderRole | None] = mapped_column(_enum(LeaderRole, "leader_role"))
+    hired_on: Mapped[date | None] = mapped_column(Date)
+    left_on: Mapped[date | None] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    category: Mapped[Category] = relationship()
+    unit: Mapped[Unit] = relationship()
+    department: Mapped[Department | None] = relationship(back_populates="members", foreign_keys=[department_id])
+    supervised: Mapped[list[Department]] = relationship(
+        secondary=supervisions, back_populates="supervisors", order_by="(Department.sort_order, Department.id)")
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.name} ({self.staff_no})"
+
+    @property
+    def on_leadership_team(self) -> bool:
+        return self.leader_role is not None and self.leader_role.on_leadership_team
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,119 @@
+"""Web pages for roster import (upload → preview → confirm) and export."""
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from datetime import date
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file,
+                   session, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+from wtforms import HiddenField, SubmitField
+import io
+
+from ..core.access import DIRECTORY_EDITORS, DIRECTORY_READERS, Role, roles
+from ..extensions import db
+from .models import Person
+from .queries import scope_filter
+from .roster import RosterImporter, export_workbook, template_workbook
+
+bp = Blueprint("roster", __name__, url_prefix="/org/roster")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("Roster file (.xlsx or .csv)"), validators=[FileRequired(_l("Choose a file."))])
+    submit = SubmitField(_l("Check the file"))
+
+
+class ConfirmImportForm(FlaskForm):
+    token = HiddenField()
+    submit = SubmitField(_l("Import now"))
+
+
+def _pending_dir() -> str:
+    path = os.path.join(current_app.instance_path, "uploads")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def _importer() -> RosterImporter:
+    scope = None if current_user.role is Role.ADMIN else current_user.scope_unit
+    return RosterImporter(scope=scope, max_rows=current_app.config["ROSTER_MAX_ROWS"])
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles(*DIRECTORY_EDITORS)
+def import_form():
+    form = UploadForm()
+    if form.validate_on_submit():
+        data = form.file.data.read()
+        result = _importer().run(data, apply=False)
+        db.session.rollback()
+        if not result.ok:
+            return render_template("org/roster_import.html", form=form, result=result), 422
+        # Keep the checked file until it is confirmed; the preview shows what it will do.
+        token = secrets.token_urlsafe(24)
+        with open(os.path.join(_pending_dir(), token), "wb") as f:
+            f.write(data)
+        session["roster_upload"] = {"token": token, "sha256": result.file_hash}
+        return render_template("org/roster_import.html", form=None, result=result,
+                               confirm=ConfirmImportForm(token=token))
+    return render_template("org/roster_import.html", form=form, result=None)
+
+
+@bp.post("/import/confirm")
+@roles(*DIRECTORY_EDITORS)
+def import_confirm():
+    form = ConfirmImportForm()
+    pending = session.get("roster_upload") or {}
+    if not form.validate_on_submit() or form.token.data != pending.get("token"):
+        flash(_("This import is no longer pending. Please upload the file again."), "error")
+        return redirect(url_for("roster.import_form"))
+    path = os.path.join(_pending_dir(), pending["token"])
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        flash(_("This import is no longer pending. Please upload the file again."), "error")
+        return redirect(url_for("roster.import_form"))
+    if hashlib.sha256(data).hexdigest() != pending["sha256"]:
+        abort(400)
+    result = _importer().run(data, apply=True)
+    if not result.ok:
+        # The directory changed since the preview: nothing is written, the report says why.
+        db.session.rollback()
+        return render_template("org/roster_import.html", form=UploadForm(), result=result), 422
+    db.session.commit()
+    os.remove(path)
+    session.pop("roster_upload", None)
+    flash(_("Roster imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.",
+            created=result.created, updated=result.updated, unchanged=result.unchanged), "success")
+    return redirect(url_for("org.people"))
+
+
+@bp.get("/template.xlsx")
+@roles(*DIRECTORY_EDITORS)
+def template():
+    unit = current_user.scope_unit if current_user.role is not Role.ADMIN else None
+    return send_file(io.BytesIO(template_workbook(unit)), mimetype=XLSX, as_attachment=True,
+                     download_name="roster-template.xlsx")
+
+
+@bp.get("/export.xlsx")
+@roles(*DIRECTORY_READERS)
+def export():
+    stmt = scope_filter(select(Person), current_user).options(
+        joinedload(Person.unit), joinedload(Person.department), joinedload(Person.category),
+        selectinload(Person.supervised)).order_by(Person.unit_id, Person.department_id, Person.staff_no)
+    data = export_workbook(db.session.scalars(stmt).unique())
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
+                     download_name=f"roster-{date.today().isoformat()}.xlsx")

@@ -1,0 +1,37 @@
+"""Template globals and filters: localised dates and numbers, navigation."""
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_login import current_user
+
+from .core.access import AUDIT_READERS, DIRECTORY_EDITORS, DIRECTORY_READERS, Role
+
+
+def register_template_helpers(app) -> None:
+    app.jinja_env.filters["date"] = lambda v, fmt="medium": format_date(v, fmt) if v else ""
+    app.jinja_env.filters["datetime"] = lambda v, fmt="medium": format_datetime(v, fmt) if v else ""
+    app.jinja_env.filters["number"] = lambda v: format_decimal(v) if v is not None else ""
+
+    @app.context_processor
+    def inject():
+        def can(what: str) -> bool:
+            if not current_user.is_authenticated:
+                return False
+            allowed = {
+                "directory": DIRECTORY_READERS,
+                "edit_directory": DIRECTORY_EDITORS,
+                "audit": AUDIT_READERS,
+                "users": (Role.ADMIN,),
+                "team": (Role.LEADER, Role.ADMIN, Role.OFFICE),
+            }[what]
+            return current_user.role in allowed
+
+        locale = get_locale()
+        return {
+            "can": can,
+            "languages": current_app.config["LANGUAGES"],
+            "current_locale": str(locale) if locale else current_app.config["BABEL_DEFAULT_LOCALE"],
+            "html_lang": "en" if locale is not None and locale.language == "en" else "zh-CN",
+            "current_path": request.full_path if request else "/",
+        }
