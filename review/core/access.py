@@ -38,7 +38,8 @@ ROLE_LABELS = {
 PUBLIC = "public"
 ANY_USER = "any-user"
 # Reachable while a user must still replace an initial password.
-PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "main.set_language", "static"})
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "auth.login", "main.set_language",
+                                       "main.healthz", "static"})
 
 # Who may read the directory, and who may change it.
 DIRECTORY_READERS = (Role.ADMIN, Role.OFFICE, Role.SUPERVISOR)
@@ -78,12 +79,13 @@ def enforce_access():
     rule = getattr(view, "access_rule", None)
     if rule is None:
         abort(403)
+    if (current_user.is_authenticated and current_user.must_change_password
+            and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS):
+        return redirect(url_for("auth.change_password", next=request.full_path))
     if rule == PUBLIC:
         return None
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
-    if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
-        return redirect(url_for("auth.change_password", next=request.full_path))
     if rule == ANY_USER or current_user.role in rule:
         return None
     abort(403)

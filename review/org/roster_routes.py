@@ -75,7 +75,7 @@ def import_form():
 def import_confirm():
     form = ConfirmImportForm()
     pending = session.get("roster_upload") or {}
-    if not form.validate_on_submit() or form.token.data != pending.get("token"):
+    if not form.validate_on_submit() or not pending.get("token") or form.token.data != pending["token"]:
         flash(_("This import is no longer pending. Please upload the file again."), "error")
         return redirect(url_for("roster.import_form"))
     path = os.path.join(_pending_dir(), pending["token"])

@@ -1,0 +1,134 @@
+"""Access is denied by default and checked on the server: every role against every protected route."""
+import pytest
+
+from review.core.access import Role
+from review.extensions import db
+
+from ..factories import small_institution
+
+READERS = {"admin", "office", "supervisor"}
+EDITORS = {"admin", "office"}
+ALL = {"admin", "office", "supervisor", "leader", "staff"}
+
+# (method, url template, roles that may use it)
+ROUTES = [
+    ("GET", "/", ALL),
+    ("GET", "/org/", READERS),
+    ("GET", "/org/units/{county}", READERS),
+    ("GET", "/org/departments/{d1}", READERS),
+    ("GET", "/org/people", READERS),
+    ("GET", "/org/people/{s1}", READERS),
+    ("GET", "/org/people/{s1}/edit", EDITORS),
+    ("GET", "/org/people/{s1}/move", EDITORS),
+    ("GET", "/org/units/{county}/people/new", EDITORS),
+    ("GET", "/org/roster/import", EDITORS),
+    ("GET", "/org/roster/template.xlsx", EDITORS),
+    ("GET", "/org/roster/export.xlsx", READERS),
+    ("GET", "/org/team", {"leader", "admin", "office"}),
+    ("GET", "/org/categories", {"admin"}),
+    ("GET", "/users", {"admin"}),
+    ("GET", "/users/new", {"admin"}),
+    ("GET", "/users/{staff_user}", {"admin"}),
+    ("GET", "/audit", {"admin", "supervisor"}),
+    ("GET", "/password", ALL),
+    ("POST", "/org/units", {"admin"}),
+    ("POST", "/org/units/{county}/departments", EDITORS),
+    ("POST", "/org/departments/{d1}/rename", EDITORS),
+    ("POST", "/org/roster/import/confirm", EDITORS),
+    ("POST", "/users/{target_user}/reset-password", {"admin"}),
+]
+
+
+@pytest.fixture
+def world(make):
+    o = small_institution(make)
+    users = {
+        "admin": make.user(Role.ADMIN, login="root"),
+        "office": make.user(Role.OFFICE, person=make.person(department=o["d3"], category="admin"), scope=o["city"]),
+        "supervisor": make.user(Role.SUPERVISOR, person=make.person(department=o["d3"]), scope=o["city"]),
+        "leader": make.user(Role.LEADER, person=o["dep1"]),
+        "staff": make.user(Role.STAFF, person=o["s1"][0]),
+    }
+    target = make.user(Role.STAFF, person=o["s1"][2])
+    make.commit()
+    ids = {"county": o["county"].id, "d1": o["d1"].id, "s1": o["s1"][1].id, "staff_user": users["staff"].id,
+           "target_user": target.id}
+    return users, ids
+
+
+def _call(client, method, url):
+    return client.get(url) if method == "GET" else client.post(url, data={})
+
+
+@pytest.mark.parametrize("method,template,allowed", ROUTES, ids=[f"{m} {t}" for m, t, _ in ROUTES])
+def test_each_role_against_each_route(client, auth, world, method, template, allowed):
+    users, ids = world
+    url = template.format(**ids)
+    resp = _call(client, method, url)
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"], "anonymous must be sent to log in"
+    for role, user in users.items():
+        auth.as_user(user)
+        resp = _call(client, method, url)
+        if role in allowed:
+            assert resp.status_code not in (401, 403), f"{role} refused on {method} {url}"
+        else:
+            assert resp.status_code == 403, f"{role} got {resp.status_code} on {method} {url}"
+        auth.logout()
+
+
+def test_every_endpoint_declares_an_access_rule(app):
+    undeclared = [name for name, view in app.view_functions.items()
+                  if name != "static" and getattr(view, "access_rule", None) is None]
+    assert undeclared == []
+
+
+def test_every_route_is_in_the_matrix(app):
+    """A new route must be added to ROUTES above (or be public)."""
+    covered = {t.split("{")[0].rstrip("/") for _, t, _ in ROUTES}
+    public = {"main.set_language", "main.healthz", "auth.login", "auth.logout", "static", "main.index"}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in public:
+            continue
+        prefix = rule.rule.split("<")[0].rstrip("/")
+        if not any(c == prefix or c.startswith(prefix) for c in covered):
+            missing.append(rule.rule)
+    assert missing == []
+
+
+def test_scoped_office_cannot_open_units_outside_its_subtree(client, auth, make):
+    o = small_institution(make)
+    office = make.user(Role.OFFICE, person=make.person(department=o["d3"]), scope=o["county"])
+    make.commit()
+    auth.as_user(office)
+    assert client.get(f"/org/units/{o['county'].id}").status_code == 200
+    assert client.get(f"/org/units/{o['city'].id}").status_code == 403
+    assert client.get(f"/org/people/{o['city_chief'].id}").status_code == 403
+    people = client.get("/org/people?status=all").get_data(as_text=True)
+    assert "一部干警0" in people and "市检察长" not in people
+
+
+def test_unknown_page_is_404_in_site_style(client):
+    resp = client.get("/no/such/page")
+    assert resp.status_code == 404
+    assert "404" in resp.get_data(as_text=True) and "<nav" in resp.get_data(as_text=True)
+
+
+def test_logout_ends_the_session(client, auth, world):
+    users, _ = world
+    auth.as_user(users["admin"])
+    assert client.get("/users").status_code == 200
+    auth.logout()
+    assert client.get("/users").status_code == 302
+
+
+def test_disabled_account_cannot_log_in_and_loses_its_session(client, auth, world):
+    users, _ = world
+    staff = users["staff"]
+    auth.as_user(staff)
+    assert client.get("/").status_code == 200
+    staff.active = False
+    db.session.commit()
+    assert client.get("/").status_code == 302
+    resp = auth.as_user(staff)
+    assert resp.status_code == 200 and "/login" not in resp.headers.get("Location", "")
