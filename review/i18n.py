@@ -5,7 +5,7 @@ import os
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, request, session
+from flask import current_app, has_request_context, session
 from flask_login import current_user
 
 TRANSLATIONS_DIR = os.path.join(os.path.dirname(__file__), "translations")
@@ -17,14 +17,13 @@ def select_locale() -> str:
     The browser's Accept-Language is deliberately ignored: the platform speaks
     Chinese first, whatever language the machine's browser happens to be set to."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]  # CLI, background jobs
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
-    forced = request.args.get("lang") if request else None
-    if forced in languages:
-        return forced
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

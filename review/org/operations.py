@@ -117,6 +117,12 @@ def person_problems(data: PersonData, person: Person | None = None) -> dict[str,
 
 
 def _apply(person: Person, data: PersonData) -> None:
+    # One flush for the whole change, so that the audit log shows it as one entry.
+    with db.session.no_autoflush:
+        _assign(person, data)
+
+
+def _assign(person: Person, data: PersonData) -> None:
     person.staff_no = data.staff_no.strip()
     person.name = data.name.strip()
     person.category_code = data.category_code

@@ -259,7 +259,7 @@ class RosterImporter:
     # -- checking --
 
     def _check(self, header_row, rows, result: ImportResult) -> list[dict]:
-        _, header = header_row
+        header = header_row[1]
         positions: dict[str, int] = {}
         for idx, cell in enumerate(header):
             key = HEADER_LOOKUP.get(_norm(cell))
@@ -402,9 +402,16 @@ class RosterImporter:
             elif rec.get("left_on"):
                 rec["active"] = rec["left_on"] > today
 
-            if len(result.errors) == errors_before:
-                self._check_against_directory(rec, existing.get(staff_no), departments, new_depts, err)
+            rec["_clean"] = len(result.errors) == errors_before
             records.append(rec)
+
+        # Rules between rows (a department named by one row may be created by another) need every row read.
+        for rec in records:
+            if rec.pop("_clean"):
+                def err(key: str, message: str, number=rec["row"]) -> None:
+                    result.errors.append(RowError(number, label(key), message))
+                self._check_against_directory(rec, existing.get(rec["staff_no"]), departments, new_depts, err)
+        result.errors.sort(key=lambda e: e.row)
 
         for key in new_depts:
             unit = next(u for u in units_by_code.values() if u.id == key[0])
