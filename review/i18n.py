@@ -1,4 +1,7 @@
-"""Locale selection and message catalogs."""
+"""Locale selection and message catalogs.
+
+Babel parses "zh_CN" as zh_Hans_CN and looks for catalogs under that name (then
+"zh"), which is why the Chinese catalog lives in translations/zh_Hans_CN."""
 from __future__ import annotations
 
 import os

@@ -31,7 +31,7 @@ def register_template_helpers(app) -> None:
         return {
             "can": can,
             "languages": current_app.config["LANGUAGES"],
-            "current_locale": str(locale) if locale else current_app.config["BABEL_DEFAULT_LOCALE"],
+            "current_locale": "en" if locale is not None and locale.language == "en" else "zh_CN",
             "html_lang": "en" if locale is not None and locale.language == "en" else "zh-CN",
             "current_path": request.full_path if request else "/",
         }

@@ -28,7 +28,7 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "review" / "translations"
 POT = TRANSLATIONS / "messages.pot"
-LOCALES = ("zh_CN", "en")
+LOCALES = ("zh_Hans_CN", "en")
 
 # A python-format conversion ("%%" is matched too, then ignored): %(name)s, %(n)d, %s, %5.2f ...
 PLACEHOLDER = re.compile(r"%(?:\((?P<name>[^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?[diouxXeEfFgGcrsa%]")
@@ -193,7 +193,7 @@ def test_placeholders_are_kept(locale):
 
 def test_chinese_catalog_is_chinese():
     """(d) The default language really is Chinese, not an empty or copied catalog."""
-    message = _catalog("zh_CN").get("Log in")
+    message = _catalog("zh_Hans_CN").get("Log in")
     assert message is not None, "'Log in' is missing from the zh_CN catalog."
     assert CJK.search(message.string or ""), (
         f"The zh_CN translation of 'Log in' is {message.string!r}: expected Chinese (登录). "

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import Page, expect
 
 COUNTY = "江川市东湖县人民检察院"
@@ -83,47 +82,33 @@ def test_language_switch(page, live_server, tmp_path):
     expect(page).to_have_url(live_server.url + "/")
     page.goto("/org/")
     html = page.locator("html")
-    expect(html).to_have_attribute("lang", "zh-CN")
-
     switch = page.locator("footer form.lang-switch")
-    switch.get_by_role("button", name="English", exact=True).click()
+    chinese = switch.get_by_role("button", name="中文", exact=True)
+    english = switch.get_by_role("button", name="English", exact=True)
+    # Chinese by default, and the switcher says so.
+    expect(html).to_have_attribute("lang", "zh-CN")
+    expect(header_link(page, "/org/")).to_have_text("组织机构")
+    expect(chinese).to_have_attribute("aria-current", "true")
+
+    english.click()
     expect(html).to_have_attribute("lang", "en")
     expect(page).to_have_url(live_server.url + "/org/")
     expect(header_link(page, "/org/")).to_have_text("Directory")
     expect(page.locator("main h1")).to_have_text("Directory")
-    expect(switch.get_by_role("button", name="English", exact=True)).to_have_attribute("aria-current", "true")
+    expect(english).to_have_attribute("aria-current", "true")
+    expect(chinese).not_to_have_attribute("aria-current", "true")
     # Unit names are data: they stay Chinese.
     expect(page.locator("#unit-tree").get_by_role("link", name=COUNTY, exact=True)).to_be_visible()
     page.screenshot(path=tmp_path / "directory-en.png", full_page=True)
 
-    switch.get_by_role("button", name="中文", exact=True).click()
+    chinese.click()
     expect(html).to_have_attribute("lang", "zh-CN")
     expect(page).to_have_url(live_server.url + "/org/")
-    expect(switch.get_by_role("button", name="English", exact=True)).not_to_have_attribute("aria-current", "true")
+    expect(header_link(page, "/org/")).to_have_text("组织机构")
+    expect(page.locator("main h1")).to_have_text("组织机构")
+    expect(chinese).to_have_attribute("aria-current", "true")
+    expect(english).not_to_have_attribute("aria-current", "true")
     expect(page.locator("#unit-tree").get_by_role("link", name=COUNTY, exact=True)).to_be_visible()
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "App bug: review/templating.py sets current_locale = str(get_locale()), which Babel spells "
-    "'zh_Hans_CN' for zh_CN, so it never equals the LANGUAGES key 'zh_CN' and base.html never marks "
-    "the 中文 button as current (no aria-current, no .current) while the interface is Chinese."))
-def test_switcher_marks_chinese_as_current(page, live_server, tmp_path):
-    page.goto("/login")
-    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
-    page.screenshot(path=tmp_path / "login-switcher.png", full_page=True)
-    chinese = page.locator("footer form.lang-switch").get_by_role("button", name="中文", exact=True)
-    expect(chinese).to_have_attribute("aria-current", "true", timeout=2000)
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "App bug: review/translations/zh_CN/LC_MESSAGES/messages.po is a freshly initialised catalog whose "
-    "msgstr are all empty, so the default Chinese interface shows the English source strings "
-    "('Directory', 'Log in', ...). Remove this marker once the catalog is translated."))
-def test_chinese_interface_is_translated(page, live_server, tmp_path):
-    page.goto("/login")
-    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
-    page.screenshot(path=tmp_path / "login-zh.png", full_page=True)
-    expect(page.locator("main h1")).not_to_have_text("Log in", timeout=2000)
 
 
 PHONE = {"viewport": {"width": 375, "height": 667}, "is_mobile": True, "has_touch": True,
@@ -135,6 +120,8 @@ def test_login_on_a_phone(new_context, live_server, tmp_path):
     staff = live_server.logins["staff"]
 
     page.goto("/login")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(page.locator("main h1")).to_have_text("登录")
     form = page.locator("main form")
     expect(form).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375, "the login page scrolls sideways"
@@ -152,7 +139,7 @@ def test_login_on_a_phone(new_context, live_server, tmp_path):
     form.locator("[type=submit]").tap()
     error = page.locator("main form small.error")
     expect(error).to_be_visible()
-    expect(error).not_to_be_empty()
+    expect(error).to_contain_text("工号或密码错误")
     expect(page.locator("input[name=password]")).to_have_attribute("aria-invalid", "true")
     expect(page).to_have_url(live_server.url + "/login")
 
@@ -163,7 +150,8 @@ def test_login_on_a_phone(new_context, live_server, tmp_path):
     expect(page).to_have_url(live_server.url + "/")
     name = staff.who.split(" · ")[0]
     expect(page.locator("main h1")).to_contain_text(name)
-    expect(page.locator("main")).to_contain_text(staff.login)  # "My details" shows the staff number
+    expect(page.locator("main")).to_contain_text("我的上下级关系")
+    expect(page.locator("main")).to_contain_text(staff.login)  # the details show the staff number
     assert page.evaluate("document.documentElement.scrollWidth") <= 375, "the home page scrolls sideways"
     page.screenshot(path=tmp_path / "phone-home.png", full_page=True)
 

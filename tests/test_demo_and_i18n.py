@@ -1,0 +1,79 @@
+"""The demo institution, CLI setup commands, and language switching."""
+from sqlalchemy import func, select
+
+from review.auth.models import User
+from review.core.access import Role
+from review.demo.seed import DEMO_PASSWORD
+from review.extensions import db
+from review.org.models import Department, LeaderRole, Person
+
+
+def test_demo_seeds_a_realistic_county_and_every_printed_login_works(app, runner):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    for role in ("admin", "office", "supervisor", "leader", "staff"):
+        assert f"  {role}" in result.output
+    people = db.session.scalar(select(func.count(Person.id)).where(Person.active.is_(True)))
+    assert 50 <= people <= 70
+    assert {c for (c,) in db.session.execute(select(Person.category_code).distinct())} == {"quota", "assistant",
+                                                                                            "admin"}
+    assert db.session.scalar(select(func.count(Person.id)).where(Person.leader_role == LeaderRole.DEPUTY)) == 3
+    assert "第一检察部" in db.session.scalars(select(Department.name)).all()
+    logins = [line.split()[1] for line in result.output.splitlines()
+              if line.strip().split(" ")[0] in ("admin", "office", "supervisor", "leader", "staff")]
+    assert len(logins) == 5
+    client = app.test_client()
+    for login in logins:
+        resp = client.post("/login", data={"login": login, "password": DEMO_PASSWORD})
+        assert resp.status_code == 302 and resp.headers["Location"] == "/", login
+        assert client.get("/").status_code == 200
+        client.post("/logout")
+    # Idempotent: a second run changes nothing.
+    count = db.session.scalar(select(func.count(Person.id)))
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    assert db.session.scalar(select(func.count(Person.id))) == count
+    assert runner.invoke(args=["demo", "--reset"]).exit_code == 0
+    assert db.session.scalar(select(func.count(Person.id))) == count
+
+
+def test_demo_if_empty_leaves_a_real_database_alone(app, runner, make):
+    make.unit("真实单位")
+    make.commit()
+    result = runner.invoke(args=["demo", "--if-empty"])
+    assert "not empty" in result.output
+    assert db.session.scalar(select(func.count(Person.id))) == 0
+
+
+def test_create_admin_command(app, runner):
+    result = runner.invoke(args=["users", "create-admin", "--login", "root", "--password", "rootpass2025"])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.login == "root"))
+    assert user.role is Role.ADMIN and not user.must_change_password
+    result = runner.invoke(args=["users", "create-admin", "--login", "root", "--password", "rootpass2025"])
+    assert result.exit_code != 0 and "root" in result.output
+
+
+def test_directory_in_chinese_then_english_after_switching(app, runner):
+    runner.invoke(args=["demo"])
+    client = app.test_client()
+    client.post("/login", data={"login": "admin", "password": DEMO_PASSWORD})
+    html = client.get("/org/").get_data(as_text=True)
+    assert 'lang="zh-CN"' in html and "组织机构" in html and "江川市东湖县人民检察院" in html
+    client.post("/language", data={"lang": "en", "next": "/org/"})
+    html = client.get("/org/").get_data(as_text=True)
+    assert 'lang="en"' in html and "Directory" in html and "江川市东湖县人民检察院" in html
+    assert "组织机构" not in html
+    # The choice sticks to the account.
+    assert db.session.scalar(select(User.locale).where(User.login == "admin")) == "en"
+
+
+def test_dates_and_numbers_follow_the_language(app, runner):
+    runner.invoke(args=["demo"])
+    client = app.test_client()
+    client.post("/login", data={"login": "admin", "password": DEMO_PASSWORD})
+    person = db.session.scalar(select(Person).where(Person.hired_on.is_not(None)).order_by(Person.id))
+    html = client.get(f"/org/people/{person.id}").get_data(as_text=True)
+    assert f"{person.hired_on.year}年{person.hired_on.month}月{person.hired_on.day}日" in html
+    client.post("/language", data={"lang": "en", "next": "/"})
+    html = client.get(f"/org/people/{person.id}").get_data(as_text=True)
+    assert f"{person.hired_on.day}, {person.hired_on.year}" in html
