@@ -55,6 +55,9 @@ def test_office_logs_in_and_browses_the_directory(page, live_server, tmp_path):
 
     # The officer is scoped to the county: the breadcrumb leads back to the directory
     # only, and the tree holds the county but neither its city nor the sibling county.
+    crumbs = page.get_by_role("navigation", name="breadcrumb")
+    expect(crumbs.get_by_role("link")).to_have_count(1)
+    expect(crumbs).not_to_contain_text(CITY)
     header_link(page, "/org/").click()
     tree = page.locator("#unit-tree")
     expect(tree).to_contain_text(COUNTY)
