@@ -22,7 +22,7 @@ from openpyxl import Workbook  # noqa: E402
 from review import create_app  # noqa: E402
 from review.extensions import db  # noqa: E402
 from review.org import operations as ops  # noqa: E402
-from review.org.categories import ensure_categories  # noqa: E402
+from review.org.terminology import ensure_terminology  # noqa: E402
 from review.org.models import UnitLevel  # noqa: E402
 from review.org.roster import COLUMNS, RosterImporter  # noqa: E402
 
@@ -63,7 +63,7 @@ def run(url: str, rows: int) -> None:
         if db.engine.dialect.name != "sqlite":
             db.drop_all()
         db.create_all()
-        ensure_categories()
+        ensure_terminology()
         city = ops.create_unit(code="B000", name="基准市院", level=UnitLevel.CITY, parent=None)
         codes = []
         for i in range(10):

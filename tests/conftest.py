@@ -83,7 +83,8 @@ class Client(FlaskClient):
     then share its ``g``. Drop what extensions cache there, as a fresh request would."""
 
     def open(self, *args, **kwargs):
-        g.pop("_login_user", None)
+        for cached in ("_login_user", "_role_labels"):
+            g.pop(cached, None)
         flask_babel.refresh()
         return super().open(*args, **kwargs)
 

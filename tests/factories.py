@@ -9,7 +9,7 @@ from review.auth.operations import hash_password
 from review.core.access import Role
 from review.extensions import db
 from review.org import operations as ops
-from review.org.categories import ensure_categories
+from review.org.terminology import ensure_terminology
 from review.org.models import Department, Gender, LeaderRole, Person, Unit, UnitLevel
 
 _seq = itertools.count(1)
@@ -20,7 +20,7 @@ class Factory:
 
     def __init__(self):
         self._hash = None
-        ensure_categories()
+        ensure_terminology()
 
     def unit(self, name: str | None = None, *, parent: Unit | None = None, level: UnitLevel | None = None,
              code: str | None = None) -> Unit:

@@ -7,7 +7,7 @@ from ..core.access import Role
 
 
 class LoginForm(FlaskForm):
-    login = StringField(_l("Staff number"), validators=[DataRequired(), Length(max=64)],
+    login = StringField(_l("Staff number or login"), validators=[DataRequired(), Length(max=64)],
                         render_kw={"autocomplete": "username", "autocapitalize": "off"})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
                              render_kw={"autocomplete": "current-password"})

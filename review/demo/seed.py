@@ -16,7 +16,7 @@ from ..auth.operations import hash_password
 from ..core.access import Role
 from ..extensions import db
 from ..org import operations as ops
-from ..org.categories import ensure_categories
+from ..org.terminology import ensure_terminology
 from ..org.models import LeaderRole, Person, Unit, UnitLevel
 
 CITY_CODE = "320900"
@@ -78,7 +78,7 @@ def seed() -> list[DemoLogin]:
     """Create the demo institution and accounts. Returns the logins to print."""
     rng = random.Random(2025)
     names = _Names(rng)
-    ensure_categories("procuratorate")
+    ensure_terminology("procuratorate")
 
     province = ops.create_unit(code="320000", name="江东省人民检察院", level=UnitLevel.PROVINCE, parent=None)
     city = ops.create_unit(code=CITY_CODE, name="江川市人民检察院", level=UnitLevel.CITY, parent=province)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..core.errors import DomainError
 from ..extensions import db
 from . import operations as ops
-from .categories import PRESETS, ensure_categories
+from .terminology import PRESETS, all_categories, all_role_labels, ensure_terminology
 from .models import Person, Unit, UnitLevel
 from .roster import RosterImporter, export_workbook, template_workbook
 
@@ -81,10 +81,13 @@ def add_unit(code: str, name: str, level: str, parent_code: str | None):
     click.echo(f"Unit {unit.code} {unit.name} added.")
 
 
-@org_cli.command("categories")
+@org_cli.command("terminology")
 @click.option("--preset", type=click.Choice(sorted(PRESETS)), default="procuratorate", show_default=True)
-def categories(preset: str):
-    """Create the three staff categories, or relabel them for a kind of institution."""
-    for c in ensure_categories(preset, relabel=True):
-        click.echo(f"{c.code}\t{c.label_zh}\t{c.label_en}")
+def terminology(preset: str):
+    """Name the staff categories and leader roles for a kind of institution (procuratorate, court, justice)."""
+    ensure_terminology(preset, relabel=True)
     db.session.commit()
+    for c in all_categories():
+        click.echo(f"category\t{c.code}\t{c.label_zh}\t{c.label_en}")
+    for r in all_role_labels():
+        click.echo(f"role\t{r.role}\t{r.label_zh}\t{r.label_en}")

@@ -59,5 +59,5 @@ class UnitForm(FlaskForm):
         self.parent_id.choices = [("", "—")] + [(str(u.id), u.name) for u in units]
 
 
-class CategoryForm(FlaskForm):
-    submit = SubmitField(_l("Save labels"))
+class TerminologyForm(FlaskForm):
+    submit = SubmitField(_l("Save names"))

@@ -46,19 +46,13 @@ class LeaderRole(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str(LEADER_ROLE_LABELS[self.value])
+        """The institution's word for the role (检察长, 院长, 局长 …), see org.terminology."""
+        from .terminology import role_label
+        return role_label(self)
 
     @property
     def on_leadership_team(self) -> bool:
         return self in (LeaderRole.CHIEF, LeaderRole.DEPUTY, LeaderRole.MEMBER)
-
-
-LEADER_ROLE_LABELS = {
-    "chief": _l("Chief"),
-    "deputy": _l("Deputy chief"),
-    "member": _l("Full-time member"),
-    "head": _l("Department head"),
-}
 
 
 class Category(db.Model):
@@ -77,6 +71,20 @@ class Category(db.Model):
     def label(self) -> str:
         locale = get_locale()
         return self.label_en if locale is not None and locale.language == "en" else self.label_zh
+
+    def __str__(self) -> str:
+        return self.label_zh
+
+
+class LeaderRoleLabel(db.Model):
+    """The institution's name for a leader role, like category labels configurable."""
+
+    __tablename__ = "leader_role_labels"
+    __audited__ = True
+
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+    label_zh: Mapped[str] = mapped_column(String(50))
+    label_en: Mapped[str] = mapped_column(String(80))
 
     def __str__(self) -> str:
         return self.label_zh

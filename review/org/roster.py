@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Iterable, Iterator
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
@@ -28,7 +29,7 @@ from sqlalchemy import delete, insert, select, update
 
 from ..core import audit
 from ..extensions import db
-from .categories import all_categories
+from .terminology import all_categories, role_labels
 from .models import Department, Gender, LeaderRole, Person, Unit, supervisions
 
 # --- columns -----------------------------------------------------------------
@@ -193,6 +194,12 @@ class ImportResult:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def summary(self) -> str:
+        return _("Rows: %(rows)s. New people: %(created)s; updated: %(updated)s; unchanged: %(unchanged)s.",
+                 rows=format_decimal(self.rows), created=format_decimal(self.created),
+                 updated=format_decimal(self.updated), unchanged=format_decimal(self.unchanged))
+
 
 def _cell_text(value: Any) -> str:
     if value is None:
@@ -280,6 +287,10 @@ class RosterImporter:
         units_by_code = {u.code: u for u in db.session.scalars(select(Unit))}
         departments: dict[tuple[int, str], int | None] = {
             (d.unit_id, d.name): d.id for d in db.session.scalars(select(Department))}
+        role_lookup = dict(LEADER_ROLE_LOOKUP)
+        for code, labels in role_labels().items():
+            for word in labels:
+                role_lookup[_norm(word)] = LeaderRole(code)
         categories = {}
         for c in all_categories():
             for word in (c.code, c.label_zh, c.label_en):
@@ -366,10 +377,10 @@ class RosterImporter:
                 rec["position"] = pos or None
             if "leader_role" in positions:
                 r = _cell_text(get("leader_role"))
-                rec["leader_role"] = LEADER_ROLE_LOOKUP.get(_norm(r)) if r else None
+                rec["leader_role"] = role_lookup.get(_norm(r)) if r else None
                 if r and rec["leader_role"] is None:
                     err("leader_role", _("Unknown leader role %(value)s; use one of: %(choices)s.", value=r,
-                                         choices="、".join(LEADER_ROLE_WORDS[x][0] for x in LeaderRole)))
+                                         choices="、".join(_role_word(x) for x in LeaderRole)))
             if "department" in positions:
                 d = _cell_text(get("department"))
                 if len(d) > 100:
@@ -574,9 +585,7 @@ class RosterImporter:
                 session.execute(insert(supervisions), links)
         audit.record_many(audit_rows)
         audit.record("roster.import", object_type="roster", object_label=result.file_hash[:16],
-                     summary=_("Roster import: %(rows)d rows, %(created)d created, %(updated)d updated, "
-                               "%(unchanged)d unchanged", rows=result.rows, created=result.created,
-                               updated=result.updated, unchanged=result.unchanged),
+                     summary=result.summary,
                      after={"sha256": result.file_hash, "rows": result.rows, "created": result.created,
                             "updated": result.updated, "unchanged": result.unchanged,
                             "new_departments": [f"{u} {d}" for u, d in result.new_departments]})
@@ -610,7 +619,7 @@ HEADER_FILL = PatternFill("solid", fgColor="F2DCDB")
 
 
 def _role_word(role: LeaderRole | None) -> str:
-    return LEADER_ROLE_WORDS[role][0] if role else ""
+    return role_labels()[role.value][0] if role else ""
 
 
 def _header(ws) -> None:
@@ -636,7 +645,7 @@ def template_workbook(example_unit: Unit | None = None) -> bytes:
     limits = {
         "C": ["男", "女"],
         "H": [c.label_zh for c in cats],
-        "I": [words[0] for words in LEADER_ROLE_WORDS.values()],
+        "I": [_role_word(r) for r in LeaderRole],
         "M": ["是", "否"],
     }
     for col, values in limits.items():
@@ -652,7 +661,7 @@ def template_workbook(example_unit: Unit | None = None) -> bytes:
         "unit_name": "仅供阅读，导入时不使用",
         "department": "所在部门；不存在时将在该单位下新建（预览中列出）",
         "category": "、".join(c.label_zh for c in cats),
-        "leader_role": "、".join(words[0] for words in LEADER_ROLE_WORDS.values()) + "；普通人员留空",
+        "leader_role": "、".join(_role_word(r) for r in LeaderRole) + "；普通人员留空",
         "supervised": "班子成员分管的部门，用顿号（、）分隔",
         "hired_on": "日期，如 2015-07-01",
         "left_on": "日期；填写后视为离职",

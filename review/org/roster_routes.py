@@ -95,8 +95,7 @@ def import_confirm():
     db.session.commit()
     os.remove(path)
     session.pop("roster_upload", None)
-    flash(_("Roster imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.",
-            created=result.created, updated=result.updated, unchanged=result.unchanged), "success")
+    flash(_("Roster imported.") + " " + result.summary, "success")
     return redirect(url_for("org.people"))
 
 

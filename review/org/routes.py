@@ -9,8 +9,8 @@ from ..core.errors import DomainError
 from ..extensions import db
 from . import operations as ops
 from . import queries
-from .categories import all_categories
-from .forms import CategoryForm, DepartmentForm, MoveForm, PersonForm, UnitForm
+from .terminology import all_categories, all_role_labels
+from .forms import TerminologyForm, DepartmentForm, MoveForm, PersonForm, UnitForm
 from .models import Department, Gender, LeaderRole, Person, Unit, UnitLevel
 from .relations import chart_for_unit, relations_of
 
@@ -230,26 +230,26 @@ def my_team():
     return render_template("org/team.html", person=person, rel=chart.relations(person))
 
 
-@bp.route("/categories", methods=["GET", "POST"])
+@bp.route("/terminology", methods=["GET", "POST"])
 @roles(Role.ADMIN)
-def categories():
-    cats = all_categories()
-    form = CategoryForm()
+def terminology():
+    form = TerminologyForm()
+    items = [("cat", c.code, c) for c in all_categories()] + [("role", r.role, r) for r in all_role_labels()]
     if form.validate_on_submit():
-        errors = []
-        for c in cats:
-            zh = (request.form.get(f"zh-{c.code}") or "").strip()
-            en = (request.form.get(f"en-{c.code}") or "").strip()
+        bad = False
+        for prefix, code, obj in items:
+            zh = (request.form.get(f"{prefix}-zh-{code}") or "").strip()
+            en = (request.form.get(f"{prefix}-en-{code}") or "").strip()
             if not zh or not en or len(zh) > 50 or len(en) > 80:
-                errors.append(c.code)
+                bad = True
             else:
-                c.label_zh, c.label_en = zh, en
-        if errors:
+                obj.label_zh, obj.label_en = zh, en
+        if bad:
             db.session.rollback()
-            flash(_("Every category needs a Chinese and an English label (at most 50 and 80 characters)."), "error")
-            cats = all_categories()
-        else:
-            db.session.commit()
-            flash(_("Category labels saved."), "success")
-            return redirect(url_for("org.categories"))
-    return render_template("org/categories.html", cats=cats, form=form)
+            flash(_("Every name needs a Chinese and an English label (at most 50 and 80 characters)."), "error")
+            return render_template("org/terminology.html", form=form, cats=all_categories(),
+                                   roles=all_role_labels()), 422
+        db.session.commit()
+        flash(_("Names saved."), "success")
+        return redirect(url_for("org.terminology"))
+    return render_template("org/terminology.html", form=form, cats=all_categories(), roles=all_role_labels())

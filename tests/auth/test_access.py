@@ -25,7 +25,7 @@ ROUTES = [
     ("GET", "/org/roster/template.xlsx", EDITORS),
     ("GET", "/org/roster/export.xlsx", READERS),
     ("GET", "/org/team", {"leader", "admin", "office"}),
-    ("GET", "/org/categories", {"admin"}),
+    ("GET", "/org/terminology", {"admin"}),
     ("GET", "/users", {"admin"}),
     ("GET", "/users/new", {"admin"}),
     ("GET", "/users/{staff_user}", {"admin"}),
