@@ -2,6 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, SelectField, SelectMultipleField, StringField, SubmitField)
 from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from .models import Gender, LeaderRole, UnitLevel
 
@@ -14,8 +15,10 @@ class PersonForm(FlaskForm):
     category_code = SelectField(_l("Category"), choices=[], validators=[DataRequired()])
     department_id = SelectField(_l("Department"), choices=[], validators=[Optional()])
     leader_role = SelectField(_l("Leader role"), choices=[], validators=[Optional()])
+    # Checkboxes rather than a multi-select list: usable on a phone without Ctrl-click.
     supervised = SelectMultipleField(_l("Supervised departments (leadership team)"), choices=[],
-                                     validators=[Optional()])
+                                     validators=[Optional()], widget=ListWidget(prefix_label=False),
+                                     option_widget=CheckboxInput())
     hired_on = DateField(_l("Start date"), validators=[Optional()])
     left_on = DateField(_l("Leaving date"), validators=[Optional()])
     active = BooleanField(_l("In service"), default=True)
