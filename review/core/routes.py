@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from ..core.access import AUDIT_READERS, roles
 from ..extensions import db
 from .audit import AuditEntry
+from .audit_display import ACTIONS, describe
 
 bp = Blueprint("core", __name__)
 
@@ -50,4 +51,5 @@ def audit_log():
         stmt = stmt.where(AuditEntry.at < until)
     page = db.paginate(stmt.order_by(AuditEntry.id.desc()), per_page=current_app.config["PAGE_SIZE"])
     actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
-    return render_template("core/audit_log.html", page=page, filters=filters, actions=actions)
+    return render_template("core/audit_log.html", page=page, rows=describe(page.items), filters=filters,
+                           actions=[(a, str(ACTIONS.get(a, a))) for a in actions])

@@ -68,7 +68,9 @@ def test_supervisor_browses_and_filters_the_log(client, auth, make):
     html = client.get("/audit?action=units.create&q=不存在的名字").get_data(as_text=True)
     assert "一部主任" not in html
     html = client.get(f"/audit?object_type=people&object_id={o['h1'].id}").get_data(as_text=True)
-    assert "deputy" in html
+    # Changes read as names, not codes or ids: the role change, and the department on creation.
+    assert "<del>部门负责人</del> → <ins>副检察长</ins>" in html
+    assert "<ins>第一检察部</ins>" in html
 
 
 def test_cli_changes_are_attributed_to_the_shell_account(runner, make):
