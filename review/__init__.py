@@ -89,9 +89,11 @@ def register_hooks(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from .auth.cli import users_cli
+    from .core.cli import audit_cli
     from .demo.cli import demo_command
     from .org.cli import org_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(org_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(audit_cli)

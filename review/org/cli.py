@@ -91,3 +91,33 @@ def terminology(preset: str):
         click.echo(f"category\t{c.code}\t{c.label_zh}\t{c.label_en}")
     for r in all_role_labels():
         click.echo(f"role\t{r.role}\t{r.label_zh}\t{r.label_en}")
+
+
+@org_cli.command("tree")
+def tree():
+    """Print the unit tree with departments and head counts."""
+    from .queries import department_counts, unit_counts, units_in_order
+    units = units_in_order()
+    counts = unit_counts([u.id for u in units])
+    depth = {}
+    for u in units:
+        depth[u.id] = depth.get(u.parent_id, -1) + 1
+        click.echo(f"{'  ' * depth[u.id]}{u.code}\t{u.name}\t{u.level.value}\t{counts.get(u.id, 0)}")
+        per_dept = department_counts(u)
+        for d in u.departments:
+            click.echo(f"{'  ' * (depth[u.id] + 1)}- {d.name}\t{per_dept.get(d.id, 0)}")
+
+
+@org_cli.command("relations")
+@click.argument("staff_no")
+def relations(staff_no: str):
+    """Print a person's superiors, subordinates and peers."""
+    from .relations import relations_of
+    person = db.session.scalar(select(Person).where(Person.staff_no == staff_no))
+    if person is None:
+        raise click.ClickException(f"No person has staff number {staff_no}.")
+    rel = relations_of(person)
+    for title, people in (("superiors", rel.superiors), ("subordinates", rel.subordinates), ("peers", rel.peers)):
+        click.echo(f"{title}:")
+        for p in people:
+            click.echo(f"  {p.staff_no}\t{p.name}")
