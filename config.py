@@ -45,6 +45,10 @@ class Config:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # tie tokens to the session, not to a clock: long ballots must not expire
 
+    # Number of reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For
+    # then gives the client's address for throttling and the audit log.
+    PROXY_COUNT = int(os.environ.get("REVIEW_PROXY_COUNT", "0"))
+
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = False
@@ -89,6 +93,9 @@ class ProductionConfig(Config):
             )
         if app.debug:
             raise RuntimeError("Debug mode must be off in production.")
+        if not app.config.get("REDIS_URL"):
+            app.logger.warning("REDIS_URL is not set: each worker process counts failed logins on its own, "
+                               "so the effective limit is multiplied by the number of workers.")
 
 
 CONFIGS = {

@@ -21,6 +21,10 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
     config_class.check(app)
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     register_extensions(app)
     register_blueprints(app)
@@ -56,7 +60,7 @@ def register_extensions(app: Flask) -> None:
         if not user_id.isdigit():
             return None
         user = db.session.get(User, int(user_id))
-        if user is None or not user.active or user.session_token != token:
+        if user is None or not user.can_log_in or user.session_token != token:
             return None
         return user
 

@@ -54,12 +54,23 @@ class User(UserMixin, db.Model):
         return self.active
 
     @property
+    def can_log_in(self) -> bool:
+        """An enabled account whose person (if any) is still in service."""
+        return self.active and (self.person is None or self.person.active)
+
+    @property
     def display_name(self) -> str:
         return self.person.name if self.person else self.login
 
     @property
     def audit_label(self) -> str:
         return self.login
+
+    @property
+    def audit_unit_path(self) -> str | None:
+        if self.person is not None and self.person.unit is not None:
+            return self.person.unit.path
+        return self.scope_unit.path if self.scope_unit is not None else None
 
     def can_see_unit(self, unit: Unit) -> bool:
         if self.role is Role.ADMIN:

@@ -57,7 +57,7 @@ def authenticate(login: str, password: str) -> User | None:
     # End the read before the KDF (~0.15 s): on SQLite a write request holds the
     # database's write lock for its whole transaction, and logins would queue behind it.
     db.session.commit()
-    if not check_password_hash(stored, password) or user is None or not user.active:
+    if not check_password_hash(stored, password) or user is None or not user.can_log_in:
         return None
     return user
 
@@ -68,7 +68,9 @@ def record_login(user: User) -> None:
 
 
 def record_failed_login(login: str) -> None:
+    user = find_by_login(login)
     audit.record("auth.login_failed", object_type="users", object_label=login[:64],
+                 object_id=user.id if user else None, unit_path=user.audit_unit_path if user else None,
                  summary=_("Failed login for %(login)s", login=login[:64]))
 
 

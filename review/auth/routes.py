@@ -14,7 +14,7 @@ from ..org.queries import units_in_order
 from ..utils import safe_next
 from . import operations as ops
 from .forms import ChangePasswordForm, ConfirmForm, LoginForm, UserForm
-from .models import User
+from .models import User, new_session_token
 
 bp = Blueprint("auth", __name__)
 
@@ -69,7 +69,10 @@ def too_many_attempts(_e):
 @bp.post("/logout")
 @authenticated
 def logout():
-    audit.record("auth.logout", current_user._get_current_object())
+    user = current_user._get_current_object()
+    # Rotating the token makes a copied session cookie worthless (and ends the account's other sessions).
+    user.session_token = new_session_token()
+    audit.record("auth.logout", user)
     db.session.commit()
     logout_user()
     session.clear()
@@ -104,8 +107,7 @@ def users():
     q = (request.args.get("q") or "").strip()
     stmt = select(User).outerjoin(User.person).options(joinedload(User.person), joinedload(User.scope_unit))
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(or_(User.login.ilike(like), Person.name.ilike(like)))
+        stmt = stmt.where(or_(User.login.icontains(q, autoescape=True), Person.name.icontains(q, autoescape=True)))
     role = request.args.get("role")
     if role in {r.value for r in Role}:
         stmt = stmt.where(User.role == Role(role))

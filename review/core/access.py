@@ -101,6 +101,11 @@ def require_unit_access(unit) -> None:
         abort(403)
 
 
-def require_editor_of(unit) -> None:
+def require_editor_of(unit, person=None) -> None:
+    """May the current user change this unit (and this person)? A person whose account
+    is an administrator's is changed by administrators only: their staff number is a login."""
     if current_user.role not in DIRECTORY_EDITORS or not current_user.can_see_unit(unit):
+        abort(403)
+    user = getattr(person, "user", None)
+    if user is not None and user.role is Role.ADMIN and current_user.role is not Role.ADMIN:
         abort(403)

@@ -43,6 +43,9 @@ class AuditEntry(db.Model):
     summary: Mapped[str | None] = mapped_column(String(500))
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+    # Path of the unit the change belongs to, so that a supervisor scoped to a
+    # subtree reads only that subtree's entries; None for institution-wide changes.
+    unit_path: Mapped[str | None] = mapped_column(String(255), index=True)
 
     __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),)
 
@@ -79,18 +82,21 @@ def _label(obj: Any) -> str:
 
 def _entry(action: str, obj: Any = None, *, summary: str | None = None,
            before: dict | None = None, after: dict | None = None,
-           object_type: str | None = None, object_id: Any = None, object_label: str | None = None) -> dict:
+           object_type: str | None = None, object_id: Any = None, object_label: str | None = None,
+           unit_path: str | None = None) -> dict:
     actor_id, actor, ip = current_actor()
     if obj is not None:
         object_type = object_type or obj.__tablename__
         if object_id is None:
             object_id = _pk(obj)
         object_label = object_label or _label(obj)
+        if unit_path is None:
+            unit_path = getattr(obj, "audit_unit_path", None)
     return {
         "at": utcnow(), "actor_id": actor_id, "actor": actor, "ip": ip, "action": action,
         "object_type": object_type, "object_id": None if object_id is None else str(object_id),
         "object_label": object_label, "summary": summary[:500] if summary else None,
-        "before": before, "after": after,
+        "before": before, "after": after, "unit_path": unit_path,
     }
 
 
@@ -121,9 +127,14 @@ def _value(obj, key, value):
 
 
 def snapshot(obj) -> dict:
+    """Every column and every writable collection (e.g. the departments a leader supervises)."""
     mapper = inspect(obj).mapper
     skip = _excluded(obj)
-    return {a.key: _value(obj, a.key, getattr(obj, a.key)) for a in mapper.column_attrs if a.key not in skip}
+    values = {a.key: _value(obj, a.key, getattr(obj, a.key)) for a in mapper.column_attrs if a.key not in skip}
+    for rel in mapper.relationships:
+        if rel.uselist and not rel.viewonly and rel.key not in skip:
+            values[rel.key] = _related_ids(getattr(obj, rel.key))
+    return values
 
 
 def _pk(obj) -> str | None:

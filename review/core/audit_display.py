@@ -91,9 +91,10 @@ def _format(key: str, value: Any, names: dict[str, dict[str, str]]) -> str:
         return _("Yes") if value else _("No")
     if key in REFERENCES:
         table = names[REFERENCES[key]]
+        # Ids resolve to names; the roster import records names already.
         if isinstance(value, list):
-            return "、".join(table.get(str(v), f"#{v}") for v in value) or "—"
-        return table.get(str(value), f"#{value}")
+            return "、".join(table.get(str(v), f"#{v}" if str(v).isdigit() else str(v)) for v in value) or "—"
+        return table.get(str(value), f"#{value}" if str(value).isdigit() else str(value))
     try:
         if key == "leader_role":
             return LeaderRole(value).label
@@ -106,7 +107,9 @@ def _format(key: str, value: Any, names: dict[str, dict[str, str]]) -> str:
     except ValueError:
         pass
     if key == "category_code":
-        return {c.code: c.label for c in all_categories()}.get(value, value)
+        if "categories" not in names:
+            names["categories"] = {c.code: c.label for c in all_categories()}
+        return names["categories"].get(value, value)
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
     return str(value)

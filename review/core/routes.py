@@ -3,9 +3,11 @@ from datetime import datetime, time, timedelta, timezone
 
 from flask import Blueprint, current_app, request, render_template
 from flask_babel import get_timezone
-from sqlalchemy import or_, select
+from sqlalchemy import false, or_, select
 
-from ..core.access import AUDIT_READERS, roles
+from flask_login import current_user
+
+from ..core.access import AUDIT_READERS, Role, roles
 from ..extensions import db
 from .audit import AuditEntry
 from .audit_display import ACTIONS, describe
@@ -30,19 +32,24 @@ def _day_bound(raw: str | None, *, end: bool) -> datetime | None:
 def audit_log():
     args = request.args
     stmt = select(AuditEntry)
+    if current_user.role is not Role.ADMIN:
+        # Supervisors read their subtree only; institution-wide entries (no unit) are the administrators'.
+        scope = current_user.scope_unit
+        stmt = stmt.where(AuditEntry.unit_path.startswith(scope.path, autoescape=True) if scope else false())
     filters = {k: (args.get(k) or "").strip() for k in ("actor", "action", "object_type", "object_id", "q",
                                                           "since", "until")}
     if filters["actor"]:
-        stmt = stmt.where(AuditEntry.actor.ilike(f"%{filters['actor']}%"))
+        stmt = stmt.where(AuditEntry.actor.icontains(filters["actor"], autoescape=True))
     if filters["action"]:
-        stmt = stmt.where(AuditEntry.action.startswith(filters["action"]))
+        stmt = stmt.where(AuditEntry.action.startswith(filters["action"], autoescape=True))
     if filters["object_type"]:
         stmt = stmt.where(AuditEntry.object_type == filters["object_type"])
     if filters["object_id"]:
         stmt = stmt.where(AuditEntry.object_id == filters["object_id"])
     if filters["q"]:
-        like = f"%{filters['q']}%"
-        stmt = stmt.where(or_(AuditEntry.object_label.ilike(like), AuditEntry.summary.ilike(like)))
+        q = filters["q"]
+        stmt = stmt.where(or_(AuditEntry.object_label.icontains(q, autoescape=True),
+                              AuditEntry.summary.icontains(q, autoescape=True)))
     since = _day_bound(filters["since"], end=False)
     until = _day_bound(filters["until"], end=True)
     if since:

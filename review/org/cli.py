@@ -3,7 +3,6 @@ import sys
 
 import click
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
 from ..core.errors import DomainError
 from ..extensions import db
@@ -44,9 +43,8 @@ def import_roster(file: str, dry_run: bool):
 @click.argument("file", type=click.Path(dir_okay=False, writable=True))
 def export_roster(file: str):
     """Export the whole roster to FILE (.xlsx)."""
-    people = db.session.scalars(select(Person).options(
-        joinedload(Person.unit), joinedload(Person.department), joinedload(Person.category),
-        selectinload(Person.supervised)).order_by(Person.unit_id, Person.department_id, Person.staff_no)).unique()
+    from .queries import roster_export_query
+    people = db.session.scalars(roster_export_query()).unique()
     with open(file, "wb") as f:
         f.write(export_workbook(people))
     click.echo(f"Roster written to {file}.")

@@ -93,6 +93,7 @@ class LeaderRoleLabel(db.Model):
 class Unit(db.Model):
     __tablename__ = "units"
     __audited__ = True
+    __audit_exclude__ = ("path",)  # derived from the parent, not a change anybody made
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -110,6 +111,13 @@ class Unit(db.Model):
 
     def contains(self, other: Unit) -> bool:
         return other.path.startswith(self.path)
+
+    @property
+    def audit_unit_path(self) -> str | None:
+        # A unit being created has no path of its own yet: it belongs to its parent's subtree.
+        if self.path and self.path != "/":
+            return self.path
+        return self.parent.path if self.parent else None
 
     def __str__(self) -> str:
         return self.name
@@ -142,6 +150,10 @@ class Department(db.Model):
     def audit_label(self) -> str:
         return f"{self.unit.name if self.unit else ''} {self.name}".strip()
 
+    @property
+    def audit_unit_path(self) -> str | None:
+        return self.unit.path if self.unit else None
+
     def __str__(self) -> str:
         return self.name
 
@@ -173,6 +185,10 @@ class Person(db.Model):
     @property
     def audit_label(self) -> str:
         return f"{self.name} ({self.staff_no})"
+
+    @property
+    def audit_unit_path(self) -> str | None:
+        return self.unit.path if self.unit else None
 
     @property
     def on_leadership_team(self) -> bool:

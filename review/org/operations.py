@@ -89,12 +89,20 @@ def person_problems(data: PersonData, person: Person | None = None) -> dict[str,
     def add(field: str, message: str) -> None:
         problems.setdefault(field, []).append(message)
 
-    if not data.staff_no.strip():
+    staff_no = data.staff_no.strip()
+    if not staff_no:
         add("staff_no", _("The staff number is required."))
     else:
-        clash = db.session.scalar(select(Person.id).where(Person.staff_no == data.staff_no.strip()))
+        # Staff numbers are logins, and logins are compared without case.
+        clash = db.session.scalar(select(Person.id).where(func.lower(Person.staff_no) == staff_no.lower()))
         if clash and (person is None or clash != person.id):
-            add("staff_no", _("Another person already has staff number %(no)s.", no=data.staff_no))
+            add("staff_no", _("Another person already has staff number %(no)s.", no=staff_no))
+        else:
+            from ..auth.models import User
+            owner = db.session.execute(select(User.id, User.person_id)
+                                       .where(func.lower(User.login) == staff_no.lower())).first()
+            if owner is not None and (person is None or owner.person_id != person.id):
+                add("staff_no", _("Staff number %(no)s is already the login of another account.", no=staff_no))
     if not data.name.strip():
         add("name", _("The name is required."))
     if db.session.get(Category, data.category_code) is None:
@@ -164,14 +172,15 @@ def move_person(person: Person, department: Department, *, as_head: bool = False
     moves stays a head only when ``as_head``; supervision ends when the unit changes."""
     if department.id == person.department_id and (person.leader_role is LeaderRole.HEAD) == as_head:
         raise DomainError(_("%(name)s is already in %(dept)s.", name=person.name, dept=department.name))
-    if person.on_leadership_team and department.unit_id != person.unit_id:
-        raise DomainError(_("Members of the leadership team change units by editing their record."))
-    if department.unit_id != person.unit_id:
-        person.supervised = []
-    person.unit = department.unit
-    person.department = department
-    if as_head:
-        person.leader_role = LeaderRole.HEAD
-    elif person.leader_role is LeaderRole.HEAD:
-        person.leader_role = None
+    changes_unit = department.unit_id != person.unit_id
+    with db.session.no_autoflush:
+        person.unit = department.unit
+        person.department = department
+        if as_head:
+            person.leader_role = LeaderRole.HEAD
+        elif person.leader_role is LeaderRole.HEAD:
+            person.leader_role = None
+        if changes_unit or not person.on_leadership_team:
+            # Supervision is a leadership duty inside one unit.
+            person.supervised = []
     db.session.flush()

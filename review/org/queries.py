@@ -87,8 +87,8 @@ def search_people(user, *, q: str = "", unit_id: int | None = None, department_i
                                   joinedload(Person.category))
     stmt = scope_filter(stmt, user)
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(or_(Person.name.ilike(like), Person.staff_no.ilike(like), Person.position.ilike(like)))
+        stmt = stmt.where(or_(Person.name.icontains(q, autoescape=True), Person.staff_no.icontains(q, autoescape=True),
+                              Person.position.icontains(q, autoescape=True)))
     if unit_id:
         stmt = stmt.where(Person.unit_id == unit_id)
     if department_id:
@@ -99,9 +99,30 @@ def search_people(user, *, q: str = "", unit_id: int | None = None, department_i
         stmt = stmt.where(Person.active.is_(True))
     elif status == "left":
         stmt = stmt.where(Person.active.is_(False))
-    return stmt.order_by(Person.unit_id, Person.department_id, Person.staff_no)
+    # NULLs sort differently on SQLite and PostgreSQL: say where they go.
+    return stmt.order_by(Person.unit_id, Person.department_id.nulls_first(), Person.staff_no)
 
 
 def departments_of(unit: Unit) -> list[Department]:
+    """A unit's departments with their supervisors loaded (one query for all of them)."""
     return list(db.session.scalars(select(Department).where(Department.unit_id == unit.id)
+                                   .options(selectinload(Department.supervisors))
                                    .order_by(Department.sort_order, Department.id)))
+
+
+def children_of(units: list[Unit]) -> dict[int, list[Unit]]:
+    """Child lists among already-loaded units, without a query per unit."""
+    children: dict[int, list[Unit]] = defaultdict(list)
+    for u in units:  # units_in_order: already depth-first and sorted
+        if u.parent_id is not None:
+            children[u.parent_id].append(u)
+    return children
+
+
+def roster_export_query(user=None) -> Select:
+    """Everyone the user may see (everyone for the command line), in roster order."""
+    stmt = select(Person).options(joinedload(Person.unit), joinedload(Person.department),
+                                  joinedload(Person.category), selectinload(Person.supervised))
+    if user is not None:
+        stmt = scope_filter(stmt, user)
+    return stmt.order_by(Person.unit_id, Person.department_id.nulls_first(), Person.staff_no)

@@ -22,6 +22,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
@@ -30,6 +31,7 @@ from sqlalchemy import delete, insert, select, update
 from ..core import audit
 from ..extensions import db
 from .terminology import all_categories, role_labels
+from ..auth.models import User
 from .models import Department, Gender, LeaderRole, Person, Unit, supervisions
 
 # --- columns -----------------------------------------------------------------
@@ -155,8 +157,11 @@ def read_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
             yield number, list(row)
     else:
         text = decode_text(data)
-        for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-            yield number, row
+        try:
+            for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+                yield number, row
+        except csv.Error as exc:
+            raise FileRejected(_("The CSV file cannot be read: %(reason)s", reason=str(exc))) from exc
 
 
 # --- checking ------------------------------------------------------------------
@@ -310,6 +315,12 @@ class RosterImporter:
 
         staff_nos = [_cell_text(c[positions["staff_no"]]) if positions["staff_no"] < len(c) else "" for _, c in raw]
         existing = self._load_existing([s for s in staff_nos if s])
+        units_by_id = {u.id: u for u in units_by_code.values()}
+        self._unit_paths = {u.id: u.path for u in units_by_code.values()}
+        # Logins are compared without case; a staff number becomes a login.
+        taken_logins = {login.lower(): person_id for login, person_id in db.session.execute(
+            select(User.login, User.person_id))}
+        taken_numbers = {no.lower(): no for (no,) in db.session.execute(select(Person.staff_no))}
         seen: dict[str, int] = {}
         records: list[dict] = []
         new_depts: dict[tuple[int, str], None] = {}
@@ -333,11 +344,22 @@ class RosterImporter:
                 err("staff_no", _("The staff number is empty."))
             elif len(staff_no) > 32:
                 err("staff_no", _("The staff number is longer than 32 characters."))
-            elif staff_no in seen:
+            elif staff_no.lower() in seen:
                 err("staff_no", _("Staff number %(no)s already appears on row %(row)d.", no=staff_no,
-                                  row=seen[staff_no]))
+                                  row=seen[staff_no.lower()]))
             else:
-                seen[staff_no] = number
+                seen[staff_no.lower()] = number
+                current = existing.get(staff_no)
+                if current is None and taken_numbers.get(staff_no.lower(), staff_no) != staff_no:
+                    err("staff_no", _("Staff number %(no)s differs only in letter case from the existing %(other)s.",
+                                      no=staff_no, other=taken_numbers[staff_no.lower()]))
+                elif staff_no.lower() in taken_logins and (
+                        current is None or taken_logins[staff_no.lower()] != current["id"]):
+                    err("staff_no", _("Staff number %(no)s is already the login of another account.", no=staff_no))
+                elif current is not None and self.scope is not None and \
+                        not self.scope.contains(units_by_id[current["unit_id"]]):
+                    err("staff_no", _("Staff number %(no)s belongs to a person of %(unit)s, outside your scope.",
+                                      no=staff_no, unit=units_by_id[current["unit_id"]].name))
             name = _cell_text(get("name"))
             if not name:
                 err("name", _("The name is empty."))
@@ -389,7 +411,8 @@ class RosterImporter:
                 if d and unit is not None and (unit.id, d) not in departments:
                     new_depts[(unit.id, d)] = None
             if "supervised" in positions:
-                names = [s.strip() for s in LIST_SEPARATORS.split(_cell_text(get("supervised"))) if s.strip()]
+                names = list(dict.fromkeys(
+                    s.strip() for s in LIST_SEPARATORS.split(_cell_text(get("supervised"))) if s.strip()))
                 rec["supervised"] = names
             for key in ("hired_on", "left_on"):
                 if key in positions:
@@ -443,7 +466,12 @@ class RosterImporter:
         merged.update({k: v for k, v in rec.items() if k in FIELDS or k in ("department", "supervised")})
         unit_id = merged["unit_id"]
         role = merged.get("leader_role")
-        dept = merged.get("department") if "department" in rec else merged.get("department_name")
+        if "department" in rec:
+            dept = rec["department"]
+        elif current is not None and current["unit_id"] == unit_id:
+            dept = current["department_name"]
+        else:
+            dept = None  # a new unit without a department column: the old department cannot follow
         if role is LeaderRole.HEAD and not dept:
             err("leader_role", _("A department head needs a department."))
         supervised = rec.get("supervised")
@@ -558,13 +586,15 @@ class RosterImporter:
             change = changes[rec["staff_no"]]
             if current is None:
                 inserts.append({"staff_no": rec["staff_no"], **row})
-                audit_rows.append({"action": "people.create", "object_type": "people",
+                audit_rows.append({"action": "people.create", "object_type": "people", "_staff_no": rec["staff_no"],
                                    "object_label": f"{rec['name']} ({rec['staff_no']})",
+                                   "unit_path": self._unit_paths[values["unit_id"]],
                                    "summary": _("Roster import"), "after": change.after})
             else:
                 updates.append({"id": current["id"], **row})
                 audit_rows.append({"action": "people.update", "object_type": "people", "object_id": current["id"],
                                    "object_label": f"{rec['name']} ({rec['staff_no']})",
+                                   "unit_path": self._unit_paths[values["unit_id"]],
                                    "summary": _("Roster import"), "before": change.before, "after": change.after})
         if inserts:
             session.execute(insert(Person), inserts)
@@ -572,8 +602,9 @@ class RosterImporter:
             session.execute(update(Person), updates)
         ids = self._ids_for([r["staff_no"] for r in inserts]) if inserts else {}
         for entry in audit_rows:
-            if entry.get("object_id") is None:
-                entry["object_id"] = ids.get(entry["object_label"].rsplit("(", 1)[1].rstrip(")"))
+            staff_no = entry.pop("_staff_no", None)
+            if staff_no is not None:
+                entry["object_id"] = ids[staff_no]
         if sup_people:
             ids.update({no: self._existing[no]["id"] for no in sup_people if no in self._existing})
             person_ids = [ids[no] for no in sup_people]
@@ -585,7 +616,7 @@ class RosterImporter:
                 session.execute(insert(supervisions), links)
         audit.record_many(audit_rows)
         audit.record("roster.import", object_type="roster", object_label=result.file_hash[:16],
-                     summary=result.summary,
+                     summary=result.summary, unit_path=self.scope.path if self.scope is not None else None,
                      after={"sha256": result.file_hash, "rows": result.rows, "created": result.created,
                             "updated": result.updated, "unchanged": result.unchanged,
                             "new_departments": [f"{u} {d}" for u, d in result.new_departments]})
@@ -678,19 +709,29 @@ def template_workbook(example_unit: Unit | None = None) -> bytes:
     return out.getvalue()
 
 
+def _as_text(ws, value):
+    """openpyxl writes a string starting with "=" as a formula: a name like
+    =HYPERLINK(...) would run in the reader's Excel. Keep such values text."""
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
 def export_workbook(people: Iterable[Person]) -> bytes:
     """The roster as .xlsx, in the import format (export, edit, re-import)."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(ROSTER_SHEET)
     ws.append([c.zh for c in COLUMNS])
     for p in people:
-        ws.append([
+        ws.append([_as_text(ws, v) for v in [
             p.staff_no, p.name, {"M": "男", "F": "女"}.get(p.gender.value) if p.gender else "",
             p.unit.code, p.unit.name, p.department.name if p.department else "", p.position or "",
             p.category.label_zh, _role_word(p.leader_role), "、".join(d.name for d in p.supervised),
             p.hired_on.isoformat() if p.hired_on else "", p.left_on.isoformat() if p.left_on else "",
             "是" if p.active else "否",
-        ])
+        ]])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

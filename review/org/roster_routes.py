@@ -2,26 +2,24 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import secrets
+import time
 from datetime import date
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file,
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, send_file,
                    session, url_for)
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 from wtforms import HiddenField, SubmitField
-import io
 
 from ..core.access import DIRECTORY_EDITORS, DIRECTORY_READERS, Role, roles
 from ..extensions import db
-from .models import Person
-from .queries import scope_filter
+from .queries import roster_export_query
 from .roster import RosterImporter, export_workbook, template_workbook
 
 bp = Blueprint("roster", __name__, url_prefix="/org/roster")
@@ -39,10 +37,34 @@ class ConfirmImportForm(FlaskForm):
     submit = SubmitField(_l("Import now"))
 
 
+PENDING_MAX_AGE_S = 24 * 3600
+
+
 def _pending_dir() -> str:
     path = os.path.join(current_app.instance_path, "uploads")
     os.makedirs(path, exist_ok=True)
     return path
+
+
+def _discard_pending(token: str | None) -> None:
+    if token and token.replace("-", "").replace("_", "").isalnum():
+        try:
+            os.remove(os.path.join(_pending_dir(), token))
+        except FileNotFoundError:
+            pass
+
+
+def _purge_stale_uploads() -> None:
+    """Checked files that were never confirmed are removed after a day, so they cannot pile up."""
+    folder = _pending_dir()
+    cutoff = time.time() - PENDING_MAX_AGE_S
+    for name in os.listdir(folder):
+        path = os.path.join(folder, name)
+        try:
+            if os.path.getmtime(path) < cutoff:
+                os.remove(path)
+        except FileNotFoundError:
+            pass
 
 
 def _importer() -> RosterImporter:
@@ -61,6 +83,8 @@ def import_form():
         if not result.ok:
             return render_template("org/roster_import.html", form=form, result=result), 422
         # Keep the checked file until it is confirmed; the preview shows what it will do.
+        _purge_stale_uploads()
+        _discard_pending((session.get("roster_upload") or {}).get("token"))
         token = secrets.token_urlsafe(24)
         with open(os.path.join(_pending_dir(), token), "wb") as f:
             f.write(data)
@@ -88,13 +112,13 @@ def import_confirm():
     if hashlib.sha256(data).hexdigest() != pending["sha256"]:
         abort(400)
     result = _importer().run(data, apply=True)
+    _discard_pending(pending["token"])
+    session.pop("roster_upload", None)
     if not result.ok:
         # The directory changed since the preview: nothing is written, the report says why.
         db.session.rollback()
         return render_template("org/roster_import.html", form=UploadForm(), result=result), 422
     db.session.commit()
-    os.remove(path)
-    session.pop("roster_upload", None)
     flash(_("Roster imported.") + " " + result.summary, "success")
     return redirect(url_for("org.people"))
 
@@ -110,9 +134,6 @@ def template():
 @bp.get("/export.xlsx")
 @roles(*DIRECTORY_READERS)
 def export():
-    stmt = scope_filter(select(Person), current_user).options(
-        joinedload(Person.unit), joinedload(Person.department), joinedload(Person.category),
-        selectinload(Person.supervised)).order_by(Person.unit_id, Person.department_id, Person.staff_no)
-    data = export_workbook(db.session.scalars(stmt).unique())
+    data = export_workbook(db.session.scalars(roster_export_query(current_user)).unique())
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
                      download_name=f"roster-{date.today().isoformat()}.xlsx")

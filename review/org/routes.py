@@ -28,7 +28,7 @@ def tree():
     counts = queries.unit_counts([u.id for u in units])
     ids = {u.id for u in units}
     roots = [u for u in units if u.parent_id not in ids]
-    return render_template("org/tree.html", roots=roots, visible=ids, counts=counts,
+    return render_template("org/tree.html", roots=roots, children=queries.children_of(units), counts=counts,
                            unit_form=UnitForm(units) if current_user.role is Role.ADMIN else None)
 
 
@@ -62,7 +62,8 @@ def unit(unit_id: int):
     require_unit_access(unit)
     can_edit = current_user.role in DIRECTORY_EDITORS
     return render_template(
-        "org/unit.html", unit=unit, team=queries.leadership_team(unit), heads=queries.department_heads(unit),
+        "org/unit.html", unit=unit, departments=queries.departments_of(unit), team=queries.leadership_team(unit),
+        heads=queries.department_heads(unit),
         dept_counts=queries.department_counts(unit), children=[c for c in unit.children],
         child_counts=queries.unit_counts([c.id for c in unit.children]),
         dept_form=DepartmentForm() if can_edit else None, can_edit=can_edit)
@@ -93,7 +94,8 @@ def department(dept_id: int):
     dept = _get(Department, dept_id)
     require_unit_access(dept.unit)
     members = db.session.scalars(select(Person).where(Person.department_id == dept.id)
-                                 .order_by(Person.active.desc(), Person.leader_role, Person.staff_no)).all()
+                                 .order_by(Person.active.desc(), Person.leader_role.nulls_last(),
+                                           Person.staff_no)).all()
     return render_template("org/department.html", dept=dept, members=members,
                            can_edit=current_user.role in DIRECTORY_EDITORS)
 
@@ -178,7 +180,7 @@ def person_new(unit_id: int):
 @roles(*DIRECTORY_EDITORS)
 def person_edit(person_id: int):
     person = _get(Person, person_id)
-    require_editor_of(person.unit)
+    require_editor_of(person.unit, person)
     form = PersonForm(person.unit, all_categories(), obj=person if request.method == "GET" else None)
     if request.method == "GET":
         form.gender.data = person.gender.value if person.gender else ""
@@ -202,7 +204,7 @@ def person_edit(person_id: int):
 @roles(*DIRECTORY_EDITORS)
 def person_move(person_id: int):
     person = _get(Person, person_id)
-    require_editor_of(person.unit)
+    require_editor_of(person.unit, person)
     form = MoveForm(queries.visible_units(current_user))
     if form.validate_on_submit():
         dept = _get(Department, int(form.department_id.data))

@@ -28,7 +28,7 @@ def test_court_preset_renames_categories_and_roles_everywhere(client, auth, make
 
 
 def test_roster_import_understands_the_institutions_words(make, runner):
-    unit = make.unit("某法院", code="F1")
+    make.unit("某法院", code="F1")
     make.commit()
     runner.invoke(args=["org", "terminology", "--preset", "court"])
     db.session.expire_all()
