@@ -1,0 +1,370 @@
+"""Plan + raw inputs → points, totals, grades, ranks and flags, with an explanation
+of every number. Pure and deterministic: the same inputs give the same results in
+the same order.
+
+Every leaf has an effective maximum: its points (points mode) or 100 × the product
+of the weights on its path (weights mode). A source turns the leaf's raw inputs
+into points between 0 and that maximum; a dimension's subtotal is the sum of its
+children; the total is the sum of the dimensions, capped at the plan's total
+unless the plan allows bonus points above it.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from statistics import fmean
+
+from ..plans.scales import SHIPPED
+from ..plans.spec import (BallotSource, BonusSource, DeductionSource, KpiSource, ManualSource, Node, Plan,
+                          SurveySource)
+from .messages import group_name, t
+
+EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A person being appraised, as the engine needs to know them."""
+    id: int
+    staff_no: str
+    name: str
+    category: str
+    unit: str
+    department: str | None = None
+    leader_role: str | None = None
+
+
+@dataclass
+class PersonInputs:
+    """Raw inputs of one person, keyed by indicator code (KPIs by measure)."""
+    ballots: dict[str, dict[str, tuple[float, int]]] = field(default_factory=dict)  # code → group → (sum, count)
+    surveys: dict[str, float] = field(default_factory=dict)       # code → satisfaction index 0–100
+    kpis: dict[str, float] = field(default_factory=dict)          # measure → value
+    occurrences: dict[str, float] = field(default_factory=dict)   # code → count of bonus/deduction events
+    manual: dict[str, tuple[float, str]] = field(default_factory=dict)  # code → (points, reason)
+    vetoes: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Line:
+    code: str
+    path: tuple[str, ...]
+    source: str
+    max_points: float
+    points: float | None           # None: no data yet (counted as 0 in sums)
+    weight: float | None           # weight in its parent (weights mode)
+    raw: str
+    explanation: str
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PersonResult:
+    subject: Subject
+    lines: list[Line]
+    subtotals: dict[str, float]
+    total: float
+    grade: str | None = None
+    rank_category: int | None = None
+    rank_unit: int | None = None
+    vetoes: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def missing(self) -> list[str]:
+        return [line.code for line in self.lines if line.points is None]
+
+
+def rollup(values: list[float], how: str) -> float | None:
+    """Combine an indicator's values from shorter campaigns (in period order)."""
+    if not values:
+        return None
+    if how == "sum":
+        return float(sum(values))
+    if how == "last":
+        return float(values[-1])
+    return float(fmean(values))
+
+
+def _n(x: float) -> str:
+    """Numbers in explanations: at most two decimals, no trailing zeros."""
+    return f"{round(x, 2):g}"
+
+
+def _clamp(x: float, lo: float = 0.0, hi: float = 1.0) -> float:
+    return max(lo, min(hi, x))
+
+
+def _group_key(subject: Subject, within: str) -> str:
+    return {"category": subject.category, "unit": subject.unit,
+            "department": f"{subject.unit}/{subject.department or ''}", "all": ""}[within]
+
+
+class _Scorer:
+    def __init__(self, plan: Plan, subjects: list[Subject], inputs: dict[int, PersonInputs], lang: str):
+        self.plan = plan
+        self.subjects = subjects
+        self.inputs = {s.id: inputs.get(s.id, PersonInputs()) for s in subjects}
+        self.lang = lang
+        self.scales = {**SHIPPED, **plan.scales}
+        self.max_points: dict[str, float] = {}
+        self._sizes(plan.indicators, 100.0)
+        self._groups: dict[tuple[str, str], dict[str, list[float]]] = {}
+
+    def _sizes(self, nodes: list[Node], parent_share: float) -> None:
+        for n in nodes:
+            share = parent_share * (n.weight or 0) / 100 if self.plan.mode == "weights" else (n.points or 0)
+            self.max_points[n.code] = share
+            self._sizes(n.children, share)
+
+    def _group_values(self, measure: str, subject: Subject, within: str) -> list[float]:
+        """The measure's values in the subject's comparison group, computed once per measure and grouping."""
+        groups = self._groups.get((measure, within))
+        if groups is None:
+            groups = defaultdict(list)
+            for s in self.subjects:
+                if measure in self.inputs[s.id].kpis:
+                    groups[_group_key(s, within)].append(self.inputs[s.id].kpis[measure])
+            self._groups[(measure, within)] = groups
+        return groups[_group_key(subject, within)]
+
+    # --- one leaf ---
+
+    def leaf(self, subject: Subject, node: Node, path: tuple[str, ...]) -> Line:
+        src, data, top, lang = node.source, self.inputs[subject.id], self.max_points[node.code], self.lang
+        line = Line(node.code, path, getattr(src, "type", "?"), top, None, node.weight, "", t(lang, "missing"))
+        if isinstance(src, BallotSource):
+            self._ballot(line, src, data.ballots.get(node.code, {}), top)
+        elif isinstance(src, SurveySource):
+            if node.code in data.surveys:
+                index = data.surveys[node.code]
+                line.raw = _n(index)
+                if src.bands:
+                    band = next((b for b in src.bands if index + EPS >= b[0]), None)
+                    if band is None:
+                        line.points, line.explanation = 0.0, t(lang, "survey_none", index=_n(index))
+                    else:
+                        line.points = band[1] * top
+                        line.explanation = t(lang, "survey_band", index=_n(index), min=_n(band[0]),
+                                             fraction=_n(band[1]), max=_n(top), points=_n(line.points))
+                else:
+                    line.points = _clamp(index / 100) * top
+                    line.explanation = t(lang, "survey_linear", index=_n(index), max=_n(top), points=_n(line.points))
+        elif isinstance(src, KpiSource):
+            if src.measure in data.kpis:
+                self._kpi(line, src, subject, data.kpis[src.measure], top)
+        elif isinstance(src, BonusSource):
+            n = data.occurrences.get(node.code, 0)
+            raw = n * src.per_occurrence
+            cap = min(src.cap if src.cap is not None else math.inf, math.inf if node.extra else top)
+            line.points = min(raw, cap)
+            line.raw = _n(n)
+            line.explanation = t(lang, "bonus", n=_n(n), per=_n(src.per_occurrence), raw=_n(raw),
+                                 cap=_n(cap) if cap != math.inf else "—", points=_n(line.points))
+        elif isinstance(src, DeductionSource):
+            n = data.occurrences.get(node.code, 0)
+            raw = min(n * src.per_occurrence, src.cap if src.cap is not None else math.inf)
+            line.points = max(0.0, top - raw)
+            line.raw = _n(n)
+            line.explanation = t(lang, "deduction", max=_n(top), n=_n(n), per=_n(src.per_occurrence), raw=_n(raw),
+                                 points=_n(line.points))
+        elif isinstance(src, ManualSource):
+            if node.code in data.manual:
+                entered, reason = data.manual[node.code]
+                line.raw = _n(entered)
+                line.points = _clamp(entered, 0.0, top)
+                line.explanation = t(lang, "manual", points=_n(line.points), reason=reason or "—")
+                if line.points != entered:
+                    line.notes.append(t(lang, "manual_clamped", entered=_n(entered), max=_n(top),
+                                        points=_n(line.points)))
+        return line
+
+    def _ballot(self, line: Line, src: BallotSource, groups: dict[str, tuple[float, int]], top: float) -> None:
+        scale = self.scales[src.scale]
+        present = [(g, w) for g, w in src.groups if groups.get(g, (0, 0))[1] > 0]
+        if not present:
+            return
+        weight_present = sum(w for _, w in present)
+        fraction, parts = 0.0, []
+        for g, w in src.groups:
+            total, count = groups.get(g, (0.0, 0))
+            if count <= 0:
+                line.notes.append(t(self.lang, "group_absent", group=group_name(self.lang, g), weight=_n(w)))
+                continue
+            mean = total / count
+            if src.mapping == "range":
+                f = (mean - scale.min_value) / (scale.max_value - scale.min_value)
+            else:
+                f = mean / scale.max_value
+            share = w / weight_present if weight_present else 0
+            fraction += share * _clamp(f)
+            parts.append(t(self.lang, "group", group=group_name(self.lang, g), weight=_n(share * 100),
+                           mean=_n(mean), top=_n(scale.max_value), count=count))
+        line.points = _clamp(fraction) * top
+        line.raw = "; ".join(parts)
+        line.explanation = "; ".join(parts + [t(self.lang, "ballot_total", fraction=_n(fraction), max=_n(top),
+                                                points=_n(line.points))])
+
+    def _kpi(self, line: Line, src: KpiSource, subject: Subject, value: float, top: float) -> None:
+        lang = self.lang
+        line.raw = _n(value)
+        if src.method == "linear":
+            f = _clamp((value - src.low) / (src.high - src.low))
+            line.points = f * top
+            line.explanation = t(lang, "linear", value=_n(value), low=_n(src.low), high=_n(src.high),
+                                 fraction=_n(f), max=_n(top), points=_n(line.points))
+        elif src.method == "ratio":
+            f = _clamp(value / src.target, 0.0, src.cap)
+            line.points = f * top
+            line.explanation = t(lang, "ratio", value=_n(value), target=_n(src.target), fraction=_n(f),
+                                 max=_n(top), points=_n(line.points))
+        elif src.method == "lower_better":
+            f = _clamp((src.worst - value) / (src.worst - src.best))
+            line.points = f * top
+            line.explanation = t(lang, "lower_better", value=_n(value), best=_n(src.best), worst=_n(src.worst),
+                                 fraction=_n(f), max=_n(top), points=_n(line.points))
+        elif src.method == "relative":
+            values = self._group_values(src.measure, subject, src.within)
+            avg = fmean(values)
+            better = (avg - value) if src.lower_is_better else (value - avg)
+            steps = math.floor(abs(better) / src.step + EPS)
+            delta = steps * src.per_step
+            if better >= 0:
+                delta = min(delta, src.max_add if src.max_add is not None else math.inf)
+            else:
+                delta = -min(delta, src.max_sub if src.max_sub is not None else math.inf)
+            line.points = _clamp(src.base + delta, 0.0, top)
+            line.explanation = t(lang, "relative", value=_n(value), avg=_n(avg), steps=steps,
+                                 direction=t(lang, "better" if better >= 0 else "worse"), per_step=_n(src.per_step),
+                                 base=_n(src.base), sign="+" if delta >= 0 else "−", delta=_n(abs(delta)),
+                                 points=_n(line.points))
+        elif src.method == "rank":
+            values = self._group_values(src.measure, subject, src.within)
+            better = [v for v in values if (v < value - EPS if src.lower_is_better else v > value + EPS)]
+            rank, n = len(better) + 1, len(values)
+            f = (n - rank) / (n - 1) if n > 1 else 1.0
+            line.points = f * top
+            line.explanation = t(lang, "rank", value=_n(value), rank=rank, n=n, fraction=_n(f), max=_n(top),
+                                 points=_n(line.points))
+
+    # --- one person ---
+
+    def person(self, subject: Subject) -> PersonResult:
+        lines: list[Line] = []
+        subtotals: dict[str, float] = {}
+
+        def walk(nodes: list[Node], path: tuple[str, ...]) -> float:
+            total = 0.0
+            for n in nodes:
+                if n.children:
+                    sub = walk(n.children, path + (n.name,))
+                else:
+                    line = self.leaf(subject, n, path + (n.name,))
+                    lines.append(line)
+                    sub = line.points or 0.0
+                subtotals[n.code] = sub
+                total += sub
+            return total
+
+        raw_total = walk(self.plan.indicators, ())
+        result = PersonResult(subject, lines, subtotals, raw_total)
+        if not self.plan.bonus_above_total and raw_total > self.plan.total + EPS:
+            result.total = self.plan.total
+            result.flags.append(t(self.lang, "capped_total", raw=_n(raw_total), max=_n(self.plan.total)))
+        names = {v.code: v.name for v in self.plan.vetoes}
+        result.vetoes = [names.get(code, code) for code in sorted(self.inputs[subject.id].vetoes)]
+        return result
+
+
+def _rank(results: list[PersonResult], key) -> dict[int, int]:
+    """Competition ranking (1, 2, 2, 4) by the sort key; equal keys share a rank."""
+    ordered = sorted(results, key=key)
+    ranks, previous, rank = {}, None, 0
+    for i, r in enumerate(ordered, start=1):
+        k = key(r)
+        if k != previous:
+            rank, previous = i, k
+        ranks[r.subject.id] = rank
+    return ranks
+
+
+def _sort_key(plan: Plan):
+    def key(r: PersonResult):
+        parts: list = [-round(r.total, 6)]
+        for code in plan.tie_break:
+            if code == "staff_no":
+                parts.append(r.subject.staff_no)
+            else:
+                parts.append(-round(r.subtotals.get(code, 0.0), 6))
+        return tuple(parts)
+    return key
+
+
+def _checks(plan: Plan, results: list[PersonResult], inputs: dict[int, PersonInputs], lang: str) -> None:
+    for check in plan.checks:
+        for r in results:
+            s = r.subject
+            if check.leader_roles and s.leader_role not in check.leader_roles:
+                continue
+            if check.categories and s.category not in check.categories:
+                continue
+            value = inputs.get(s.id, PersonInputs()).kpis.get(check.measure)
+            if value is None:
+                continue
+            key = _group_key(s, check.within)
+            others = [inputs.get(o.subject.id, PersonInputs()).kpis.get(check.measure) for o in results
+                      if o.subject.id != s.id and _group_key(o.subject, check.within) == key
+                      and (not check.leader_roles or o.subject.leader_role not in check.leader_roles)]
+            others = [v for v in others if v is not None]
+            if not others or fmean(others) <= 0:
+                r.flags.append(t(lang, "check_no_average", name=check.name))
+                continue
+            ratio = value / fmean(others)
+            lo = check.min_ratio if check.min_ratio is not None else 0
+            hi = check.max_ratio if check.max_ratio is not None else math.inf
+            if not lo - EPS <= ratio <= hi + EPS:
+                expected = f"{lo:.0%}–{hi:.0%}" if hi != math.inf else f"≥ {lo:.0%}"
+                r.flags.append(t(lang, "check", name=check.name, ratio=f"{ratio:.0%}", range=expected))
+
+
+def _grades(plan: Plan, results: list[PersonResult], by_category: dict[str, list[PersonResult]]) -> None:
+    floor = plan.grades[-1].grade if plan.grades else None
+    for r in results:
+        if r.vetoes:
+            r.grade = floor
+            continue
+        n = len(by_category[r.subject.category])
+        for rule in plan.grades:
+            if rule.min_score is not None and r.total + EPS < rule.min_score:
+                continue
+            if rule.top is not None and r.rank_category > math.floor(rule.top * n + EPS):
+                continue
+            r.grade = rule.grade
+            break
+
+
+def score_campaign(plan: Plan, subjects: list[Subject], inputs: dict[int, PersonInputs],
+                   lang: str = "zh") -> list[PersonResult]:
+    """Score everybody; ranks are within category and within unit; grades by the plan's rules
+    (rank quotas within category); vetoes force the lowest grade; rule checks add flags."""
+    scorer = _Scorer(plan, subjects, inputs, lang)
+    results = [scorer.person(s) for s in subjects]
+    key = _sort_key(plan)
+    by_category: dict[str, list[PersonResult]] = defaultdict(list)
+    by_unit: dict[str, list[PersonResult]] = defaultdict(list)
+    for r in results:
+        by_category[r.subject.category].append(r)
+        by_unit[r.subject.unit].append(r)
+    by_id = {r.subject.id: r for r in results}
+    for group in by_category.values():
+        for pid, rank in _rank(group, key).items():
+            by_id[pid].rank_category = rank
+    for group in by_unit.values():
+        for pid, rank in _rank(group, key).items():
+            by_id[pid].rank_unit = rank
+    _grades(plan, results, by_category)
+    _checks(plan, results, {s.id: scorer.inputs[s.id] for s in subjects}, lang)
+    for r in results:
+        r.flags.extend(t(lang, "veto", name=v) for v in r.vetoes)
+    return results
