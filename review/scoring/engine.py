@@ -21,6 +21,9 @@ from ..plans.spec import (BallotSource, BonusSource, DeductionSource, KpiSource,
 from .messages import group_name, t
 
 EPS = 1e-9
+# Ranks compare totals as they are published: to two decimals. Two people shown
+# with the same score never get different ranks because of float noise.
+RANK_DECIMALS = 2
 
 
 @dataclass(frozen=True)
@@ -291,12 +294,12 @@ def _rank(results: list[PersonResult], key) -> dict[int, int]:
 
 def _sort_key(plan: Plan):
     def key(r: PersonResult):
-        parts: list = [-round(r.total, 6)]
+        parts: list = [-round(r.total, RANK_DECIMALS)]
         for code in plan.tie_break:
             if code == "staff_no":
                 parts.append(r.subject.staff_no)
             else:
-                parts.append(-round(r.subtotals.get(code, 0.0), 6))
+                parts.append(-round(r.subtotals.get(code, 0.0), RANK_DECIMALS))
         return tuple(parts)
     return key
 
