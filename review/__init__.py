@@ -34,6 +34,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (every table in the metadata)
     from .database import configure_engine
     from .i18n import compile_catalogs, select_locale
 
@@ -93,6 +94,8 @@ def register_hooks(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from .auth.cli import users_cli
+    from .campaigns.cli import campaigns_cli
+    from .plans.cli import plans_cli
     from .core.cli import audit_cli
     from .demo.cli import demo_command
     from .org.cli import org_cli
@@ -101,3 +104,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(org_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(plans_cli)
+    app.cli.add_command(campaigns_cli)

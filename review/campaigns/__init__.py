@@ -1,0 +1,1 @@
+"""Campaigns: a plan version run for a period over a unit subtree."""

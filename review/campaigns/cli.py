@@ -1,0 +1,97 @@
+"""`flask --app wsgi campaigns ...`"""
+import click
+from sqlalchemy import select
+
+from ..core.errors import DomainError
+from ..extensions import db
+from ..org.models import Person, Unit
+from ..plans.operations import get_version
+from . import operations as ops
+from .loader import recompute
+from .models import Campaign, PeriodKind, Result
+
+campaigns_cli = click.Group("campaigns", help="Campaigns: create, move through the lifecycle, enter scores, results.")
+
+
+def _campaign(campaign_id: int) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise click.ClickException(f"No campaign {campaign_id}.")
+    return campaign
+
+
+def _run(fn):
+    try:
+        return fn()
+    except DomainError as e:
+        db.session.rollback()
+        raise click.ClickException(e.message)
+
+
+@campaigns_cli.command("create")
+@click.option("--plan", "plan_name", required=True)
+@click.option("--version", type=int)
+@click.option("--unit", "unit_code", required=True, help="Unit code of the subtree.")
+@click.option("--year", type=int)
+@click.option("--period", type=click.Choice([k.value for k in PeriodKind]), default="year", show_default=True)
+@click.option("--number", "period_no", type=int, default=1, show_default=True, help="Which half, quarter or month.")
+@click.option("--name")
+def create(plan_name, version, unit_code, year, period, period_no, name):
+    """Create a draft campaign; prints its id and how many people it appraises."""
+    unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
+    if unit is None:
+        raise click.ClickException(f"No unit has code {unit_code}.")
+    campaign = _run(lambda: ops.create_campaign(get_version(plan_name, version), unit, name=name, year=year,
+                                                period_kind=PeriodKind(period), period_no=period_no))
+    db.session.commit()
+    click.echo(f"{campaign.id}\t{campaign.name}\t{len(campaign.subjects)} people")
+
+
+@campaigns_cli.command("move")
+@click.argument("campaign_id", type=int)
+@click.argument("action", type=click.Choice(["open", "close", "reopen", "publish", "finalize"]))
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day of the publication period.")
+def move(campaign_id: int, action: str, until):
+    """Move a campaign through its lifecycle; an illegal move is refused."""
+    campaign = _campaign(campaign_id)
+    _run(lambda: ops.move(campaign, action, until=until.date() if until else None))
+    db.session.commit()
+    click.echo(f"{campaign.name}: {campaign.state.value}")
+
+
+@campaigns_cli.command("enter")
+@click.argument("campaign_id", type=int)
+@click.argument("staff_no")
+@click.argument("indicator")
+@click.argument("value", type=float)
+@click.option("--reason", required=True)
+def enter(campaign_id: int, staff_no: str, indicator: str, value: float, reason: str):
+    """Enter points (manual item) or occurrences (bonus/deduction item) for one person."""
+    campaign = _campaign(campaign_id)
+    person = db.session.scalar(select(Person).where(Person.staff_no == staff_no))
+    if person is None:
+        raise click.ClickException(f"No person has staff number {staff_no}.")
+    _run(lambda: ops.set_manual_entry(campaign, person, indicator, value, reason))
+    db.session.commit()
+    click.echo("saved")
+
+
+@campaigns_cli.command("results")
+@click.argument("campaign_id", type=int)
+def results(campaign_id: int):
+    """Print the results: staff number, name, total, grade, ranks."""
+    campaign = _campaign(campaign_id)
+    recompute(campaign)
+    db.session.commit()
+    rows = db.session.execute(select(Person.staff_no, Person.name, Result.total, Result.grade, Result.rank_category,
+                                     Result.rank_unit).join(Result, Result.person_id == Person.id)
+                              .where(Result.campaign_id == campaign.id)
+                              .order_by(Result.rank_category, Person.staff_no))
+    for no, name, total, grade, rc, ru in rows:
+        click.echo(f"{no}\t{name}\t{total:.2f}\t{grade or ''}\t{rc}\t{ru}")
+
+
+@campaigns_cli.command("list")
+def list_campaigns():
+    for c in db.session.scalars(select(Campaign).order_by(Campaign.year.desc(), Campaign.id)):
+        click.echo(f"{c.id}\t{c.name}\t{c.period_label}\t{c.state.value}\t{len(c.subjects)}")

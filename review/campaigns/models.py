@@ -1,0 +1,218 @@
+"""A campaign runs one frozen plan version for a period over a unit subtree.
+
+Lifecycle: draft → open → closed → published (公示, until a date) → final, with
+closed → open allowed to correct something before publication. Transitions are
+guarded methods; an illegal move raises and changes nothing. The state column is
+audited like every other change."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (JSON, Date, DateTime, Enum, Float, ForeignKey, Integer, String, UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.errors import DomainError
+from ..core.timeutil import utcnow
+from ..extensions import db
+from ..org.models import Person, Unit
+from ..plans.models import PlanVersion
+
+
+def _enum(cls, name: str):
+    return Enum(cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e],
+                validate_strings=True)
+
+
+class PeriodKind(enum.StrEnum):
+    YEAR = "year"
+    HALF = "half"
+    QUARTER = "quarter"
+    MONTH = "month"
+
+    @property
+    def periods(self) -> int:
+        return {"year": 1, "half": 2, "quarter": 4, "month": 12}[self.value]
+
+
+class CampaignState(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    PUBLISHED = "published"
+    FINAL = "final"
+
+    @property
+    def label(self) -> str:
+        return str(STATE_LABELS[self.value])
+
+
+STATE_LABELS = {"draft": _l("Draft"), "open": _l("Open"), "closed": _l("Closed"),
+                "published": _l("Published for comment"), "final": _l("Final")}
+
+TRANSITIONS = {
+    CampaignState.DRAFT: {CampaignState.OPEN},
+    CampaignState.OPEN: {CampaignState.CLOSED},
+    CampaignState.CLOSED: {CampaignState.OPEN, CampaignState.PUBLISHED},
+    CampaignState.PUBLISHED: {CampaignState.FINAL},
+    CampaignState.FINAL: set(),
+}
+
+
+class IllegalTransition(DomainError):
+    pass
+
+
+class Campaign(db.Model):
+    __tablename__ = "campaigns"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    plan_version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id", ondelete="RESTRICT"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    period_kind: Mapped[PeriodKind] = mapped_column(_enum(PeriodKind, "period_kind"))
+    period_no: Mapped[int] = mapped_column(Integer, default=1)
+    state: Mapped[CampaignState] = mapped_column(_enum(CampaignState, "campaign_state"), default=CampaignState.DRAFT)
+    publish_until: Mapped[date | None] = mapped_column(Date)
+    k_threshold: Mapped[int] = mapped_column(Integer, default=3)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    plan_version: Mapped[PlanVersion] = relationship()
+    unit: Mapped[Unit] = relationship()
+    subjects: Mapped[list[CampaignSubject]] = relationship(back_populates="campaign", cascade="all, delete-orphan")
+
+    @property
+    def audit_label(self) -> str:
+        return self.name
+
+    @property
+    def audit_unit_path(self) -> str | None:
+        return self.unit.path if self.unit else None
+
+    @property
+    def period_label(self) -> str:
+        kind = self.period_kind
+        if kind is PeriodKind.YEAR:
+            return _("%(year)d", year=self.year)
+        if kind is PeriodKind.HALF:
+            return _("%(year)d, half %(n)d", year=self.year, n=self.period_no)
+        if kind is PeriodKind.QUARTER:
+            return _("%(year)d Q%(n)d", year=self.year, n=self.period_no)
+        return _("%(year)d-%(n)02d", year=self.year, n=self.period_no)
+
+    # --- lifecycle ---
+
+    def _move(self, to: CampaignState) -> None:
+        if to not in TRANSITIONS[self.state]:
+            raise IllegalTransition(_("A campaign that is %(state)s cannot become %(to)s.",
+                                      state=self.state.label, to=to.label))
+        self.state = to
+
+    def open(self) -> None:
+        if not self.subjects:
+            raise IllegalTransition(_("Nobody is appraised in this campaign: check the plan's categories and the unit."))
+        self._move(CampaignState.OPEN)
+        self.plan_version.frozen = True
+
+    def close(self) -> None:
+        self._move(CampaignState.CLOSED)
+
+    def reopen(self) -> None:
+        if self.state is not CampaignState.CLOSED:
+            raise IllegalTransition(_("Only a closed campaign can be reopened."))
+        self._move(CampaignState.OPEN)
+
+    def publish(self, until: date, today: date | None = None) -> None:
+        if until <= (today or date.today()):
+            raise IllegalTransition(_("The publication period must end after today."))
+        self._move(CampaignState.PUBLISHED)
+        self.publish_until = until
+
+    def finalize(self, today: date | None = None) -> None:
+        if self.state is CampaignState.PUBLISHED and self.publish_until and (today or date.today()) <= self.publish_until:
+            raise IllegalTransition(_("The publication period runs until %(date)s.", date=self.publish_until.isoformat()))
+        self._move(CampaignState.FINAL)
+
+    @property
+    def accepts_inputs(self) -> bool:
+        return self.state in (CampaignState.DRAFT, CampaignState.OPEN)
+
+
+class CampaignSubject(db.Model):
+    """Who is appraised. Derived from the plan and the directory while the campaign is a
+    draft; fixed once it opens."""
+
+    __tablename__ = "campaign_subjects"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"), primary_key=True)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="subjects")
+    person: Mapped[Person] = relationship()
+
+
+class ManualEntry(db.Model):
+    """A value entered by the performance office for one person and indicator: points for a
+    manual item, a number of occurrences for a bonus or deduction item. Always with a reason."""
+
+    __tablename__ = "manual_entries"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("campaign_id", "person_id", "indicator"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"), index=True)
+    indicator: Mapped[str] = mapped_column(String(40))
+    value: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(String(500))
+
+    campaign: Mapped[Campaign] = relationship()
+    person: Mapped[Person] = relationship()
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.person.name if self.person else ''} · {self.indicator}"
+
+    @property
+    def audit_unit_path(self) -> str | None:
+        return self.person.unit.path if self.person and self.person.unit else None
+
+
+class VetoEntry(db.Model):
+    __tablename__ = "veto_entries"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("campaign_id", "person_id", "veto"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"), index=True)
+    veto: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(String(500))
+
+    person: Mapped[Person] = relationship()
+
+    @property
+    def audit_unit_path(self) -> str | None:
+        return self.person.unit.path if self.person and self.person.unit else None
+
+
+class Result(db.Model):
+    """The engine's output for one person, recomputed whenever an input changes (derived,
+    so not audited: the inputs are)."""
+
+    __tablename__ = "results"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"), primary_key=True)
+    total: Mapped[float] = mapped_column(Float)
+    grade: Mapped[str | None] = mapped_column(String(40))
+    rank_category: Mapped[int | None] = mapped_column(Integer)
+    rank_unit: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[dict] = mapped_column(JSON)
+    computed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    person: Mapped[Person] = relationship()

@@ -1,0 +1,150 @@
+"""Campaign writes: creation (with who is appraised), lifecycle moves, manual entries, vetoes."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, select
+
+from ..core import audit
+from ..core.errors import DomainError
+from ..extensions import db
+from ..org.models import Person, Unit
+from ..plans.models import PlanVersion
+from ..plans.spec import BonusSource, DeductionSource, ManualSource, Plan
+from .loader import recompute
+from .models import Campaign, CampaignState, CampaignSubject, ManualEntry, PeriodKind, VetoEntry
+
+
+def appraised_people(plan: Plan, unit: Unit) -> list[Person]:
+    """Active people of the unit subtree whom the plan appraises (by category and/or leader role)."""
+    stmt = select(Person).join(Unit, Unit.id == Person.unit_id).where(
+        Unit.path.startswith(unit.path, autoescape=True), Person.active.is_(True))
+    cats, roles = plan.appraises.categories, plan.appraises.leader_roles
+    people = db.session.scalars(stmt.order_by(Person.staff_no)).all()
+    if cats or roles:
+        people = [p for p in people
+                  if (cats and p.category_code in cats)
+                  or (roles and p.leader_role is not None and p.leader_role.value in roles)]
+    return people
+
+
+def create_campaign(version: PlanVersion, unit: Unit, *, name: str | None = None, year: int | None = None,
+                    period_kind: PeriodKind = PeriodKind.YEAR, period_no: int = 1, k_threshold: int = 3) -> Campaign:
+    plan = version.spec()
+    year = year or plan.year
+    if not 1 <= period_no <= period_kind.periods:
+        raise DomainError(_("A %(kind)s campaign has periods 1 to %(n)d.", kind=period_kind.value,
+                            n=period_kind.periods))
+    if plan.appraises.unit and plan.appraises.unit != unit.code:
+        scope = db.session.scalar(select(Unit).where(Unit.code == plan.appraises.unit))
+        if scope is None or not scope.contains(unit):
+            raise DomainError(_("This plan is for %(unit)s and its subordinate units.", unit=plan.appraises.unit))
+    campaign = Campaign(name=name or f"{unit.name} {plan.name}", plan_version=version, unit=unit, year=year,
+                        period_kind=period_kind, period_no=period_no, k_threshold=k_threshold)
+    db.session.add(campaign)
+    db.session.flush()
+    refresh_subjects(campaign)
+    return campaign
+
+
+def refresh_subjects(campaign: Campaign) -> None:
+    """Re-derive who is appraised from the directory (drafts only)."""
+    if campaign.state is not CampaignState.DRAFT:
+        raise DomainError(_("Who is appraised is fixed once the campaign opens."))
+    db.session.execute(delete(CampaignSubject).where(CampaignSubject.campaign_id == campaign.id))
+    people = appraised_people(campaign.plan_version.spec(), campaign.unit)
+    db.session.add_all(CampaignSubject(campaign_id=campaign.id, person_id=p.id) for p in people)
+    db.session.flush()
+    db.session.expire(campaign, ["subjects"])
+
+
+def move(campaign: Campaign, action: str, *, until: date | None = None) -> None:
+    """Apply a lifecycle action (open, close, reopen, publish, finalize); recompute on the way."""
+    if action == "open":
+        campaign.open()
+    elif action == "close":
+        campaign.close()
+    elif action == "reopen":
+        campaign.reopen()
+    elif action == "publish":
+        if until is None:
+            raise DomainError(_("Publishing needs the last day of the publication period."))
+        campaign.publish(until)
+    elif action == "finalize":
+        campaign.finalize()
+    else:
+        raise DomainError(_("Unknown action %(a)s.", a=action))
+    db.session.flush()
+    audit.record(f"campaigns.{action}", campaign)
+    recompute(campaign)
+
+
+def _leaf(plan: Plan, code: str):
+    for _path, node in plan.leaves():
+        if node.code == code:
+            return node
+    return None
+
+
+def set_manual_entry(campaign: Campaign, person: Person, indicator: str, value: float, reason: str) -> ManualEntry:
+    """Points for a manual item, or occurrences for a bonus/deduction item, with a reason."""
+    if not campaign.accepts_inputs:
+        raise DomainError(_("The campaign is %(state)s: its inputs can no longer change.", state=campaign.state.label))
+    if not db.session.get(CampaignSubject, (campaign.id, person.id)):
+        raise DomainError(_("%(name)s is not appraised in this campaign.", name=person.name))
+    plan = campaign.plan_version.spec()
+    node = _leaf(plan, indicator)
+    if node is None or not isinstance(node.source, (ManualSource, BonusSource, DeductionSource)):
+        raise DomainError(_("%(code)s is not an indicator entered by hand.", code=indicator))
+    if not (reason or "").strip():
+        raise DomainError(_("Every entry needs a reason."))
+    if isinstance(node.source, ManualSource):
+        maximum = recompute_max(plan, indicator)
+        if not 0 <= value <= maximum + 1e-9:
+            raise DomainError(_("%(name)s is worth 0 to %(max)s points.", name=node.name, max=f"{maximum:g}"))
+    elif value < 0 or value != int(value):
+        raise DomainError(_("Occurrences are a whole number from 0."))
+    entry = db.session.scalar(select(ManualEntry).where(
+        ManualEntry.campaign_id == campaign.id, ManualEntry.person_id == person.id, ManualEntry.indicator == indicator))
+    if entry is None:
+        entry = ManualEntry(campaign_id=campaign.id, person=person, indicator=indicator, value=value,
+                            reason=reason.strip())
+        db.session.add(entry)
+    else:
+        entry.value, entry.reason = value, reason.strip()
+    db.session.flush()
+    recompute(campaign)
+    return entry
+
+
+def recompute_max(plan: Plan, code: str) -> float:
+    """A leaf's effective maximum (points mode: its points; weights mode: 100 × the weights on its path)."""
+    def walk(nodes, share):
+        for n in nodes:
+            size = share * (n.weight or 0) / 100 if plan.mode == "weights" else (n.points or 0)
+            if n.code == code:
+                return size
+            found = walk(n.children, size)
+            if found is not None:
+                return found
+        return None
+    return walk(plan.indicators, 100.0) or 0.0
+
+
+def set_veto(campaign: Campaign, person: Person, veto: str, reason: str, *, on: bool = True) -> None:
+    if not campaign.accepts_inputs:
+        raise DomainError(_("The campaign is %(state)s: its inputs can no longer change.", state=campaign.state.label))
+    plan = campaign.plan_version.spec()
+    if veto not in {v.code for v in plan.vetoes}:
+        raise DomainError(_("The plan has no veto %(code)s.", code=veto))
+    entry = db.session.scalar(select(VetoEntry).where(
+        VetoEntry.campaign_id == campaign.id, VetoEntry.person_id == person.id, VetoEntry.veto == veto))
+    if on and entry is None:
+        if not (reason or "").strip():
+            raise DomainError(_("Every entry needs a reason."))
+        db.session.add(VetoEntry(campaign_id=campaign.id, person=person, veto=veto, reason=reason.strip()))
+    elif not on and entry is not None:
+        db.session.delete(entry)
+    db.session.flush()
+    recompute(campaign)
