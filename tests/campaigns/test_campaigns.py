@@ -178,7 +178,7 @@ def test_cli_validate_import_export(runner, tmp_path, make):
                                 "      - {code: b, name: 质量, points: 20, source: {type: manual}}"),
                    encoding="utf-8")
     result = runner.invoke(args=["plans", "validate", str(bad)])
-    assert result.exit_code == 1 and "工作实绩: children's points sum to 50, not 60" in result.output
+    assert result.exit_code == 1 and "工作实绩: 下级指标分值之和为 50，而不是 60" in result.output
     result = runner.invoke(args=["plans", "import", str(bad)])
     assert result.exit_code == 1
     assert db.session.scalar(select(func.count(StoredPlan.id))) == 0
