@@ -68,6 +68,8 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
+    from .campaigns.routes import bp as campaigns_bp
+    from .plans.routes import bp as plans_bp
     from .core.routes import bp as core_bp
     from .main.routes import bp as main_bp
     from .org.roster_routes import bp as roster_bp
@@ -77,6 +79,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(org_bp)
     app.register_blueprint(roster_bp)
+    app.register_blueprint(plans_bp)
+    app.register_blueprint(campaigns_bp)
     app.register_blueprint(core_bp)
 
 

@@ -45,6 +45,7 @@ def create_campaign(version: PlanVersion, unit: Unit, *, name: str | None = None
     db.session.add(campaign)
     db.session.flush()
     refresh_subjects(campaign)
+    recompute(campaign)
     return campaign
 
 
@@ -100,7 +101,7 @@ def set_manual_entry(campaign: Campaign, person: Person, indicator: str, value: 
     if not (reason or "").strip():
         raise DomainError(_("Every entry needs a reason."))
     if isinstance(node.source, ManualSource):
-        maximum = recompute_max(plan, indicator)
+        maximum = plan.maxima()[indicator]
         if not 0 <= value <= maximum + 1e-9:
             raise DomainError(_("%(name)s is worth 0 to %(max)s points.", name=node.name, max=f"{maximum:g}"))
     elif value < 0 or value != int(value):
@@ -116,20 +117,6 @@ def set_manual_entry(campaign: Campaign, person: Person, indicator: str, value: 
     db.session.flush()
     recompute(campaign)
     return entry
-
-
-def recompute_max(plan: Plan, code: str) -> float:
-    """A leaf's effective maximum (points mode: its points; weights mode: 100 × the weights on its path)."""
-    def walk(nodes, share):
-        for n in nodes:
-            size = share * (n.weight or 0) / 100 if plan.mode == "weights" else (n.points or 0)
-            if n.code == code:
-                return size
-            found = walk(n.children, size)
-            if found is not None:
-                return found
-        return None
-    return walk(plan.indicators, 100.0) or 0.0
 
 
 def set_veto(campaign: Campaign, person: Person, veto: str, reason: str, *, on: bool = True) -> None:

@@ -212,6 +212,18 @@ class Plan:
     def leaves(self):
         return [(path, n) for path, n in self.walk() if n.is_leaf]
 
+    def maxima(self) -> dict[str, float]:
+        """Every node's effective maximum: its points, or 100 × the weights on its path."""
+        out: dict[str, float] = {}
+
+        def go(nodes, share):
+            for n in nodes:
+                size = share * (n.weight or 0) / 100 if self.mode == "weights" else (n.points or 0)
+                out[n.code] = size
+                go(n.children, size)
+        go(self.indicators, 100.0)
+        return out
+
 
 def path_label(path: tuple[str, ...]) -> str:
     return " › ".join(path)

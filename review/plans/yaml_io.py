@@ -17,6 +17,21 @@ from .spec import (COMPARE_WITHIN, RATER_GROUPS, ROLLUPS, Appraises, BallotSourc
                    path_label)
 
 CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+PLAN_KEYS = {"name", "year", "version", "mode", "description", "appraises", "scales", "indicators", "grades",
+             "vetoes", "checks", "bonus_above_total"}
+NODE_KEYS = {"code", "name", "name_en", "weight", "points", "children", "source", "extra", "rollup"}
+SOURCE_KEYS = {
+    "ballot": {"type", "scale", "groups", "mapping"},
+    "survey": {"type", "questionnaire", "bands"},
+    "bonus": {"type", "per_occurrence", "cap"},
+    "deduction": {"type", "per_occurrence", "cap"},
+    "manual": {"type"},
+}
+KPI_KEYS = {
+    "linear": {"low", "high"}, "ratio": {"target", "cap"}, "lower_better": {"best", "worst"},
+    "relative": {"base", "step", "per_step", "max_add", "max_sub", "lower_is_better", "within"},
+    "rank": {"lower_is_better", "within"},
+}
 TOLERANCE = 1e-6
 KPI_PARAMS = {
     "linear": ("low", "high"),
@@ -44,6 +59,13 @@ class _Reader:
     def bad(self, where: str, message: str) -> None:
         self.problems.append(f"{where}: {message}" if where else message)
 
+    def unknown(self, data: dict, allowed: set, where: str) -> None:
+        """A misspelt key would silently do nothing (an uncapped item): refuse it."""
+        for key in data:
+            if key not in allowed:
+                self.bad(where, _("unknown key %(key)r (allowed: %(allowed)s)", key=key,
+                                  allowed=", ".join(sorted(allowed))))
+
     def number(self, data: dict, key: str, where: str, *, required: bool = False, minimum: float | None = None):
         value = data.get(key)
         if value is None:
@@ -64,6 +86,7 @@ class _Reader:
         if not isinstance(data, dict):
             self.bad("", _("A plan file must be a mapping with name, year, mode and indicators."))
             return None
+        self.unknown(data, PLAN_KEYS, "")
         name = data.get("name")
         if not isinstance(name, str) or not name.strip():
             self.bad("name", _("the plan needs a name"))
@@ -91,12 +114,23 @@ class _Reader:
             name=(name or "").strip() if isinstance(name, str) else "", year=year if isinstance(year, int) else 0,
             mode=mode, indicators=nodes, appraises=self.appraises(data.get("appraises") or {}), version=version,
             description=str(data.get("description") or ""), grades=self.grades(data.get("grades") or {}),
-            tie_break=tuple(self.strings((data.get("grades") or {}).get("tie_break"), "grades › tie_break")),
+            tie_break=tuple(self.strings(data["grades"].get("tie_break") if isinstance(data.get("grades"), dict)
+                                         else None, "grades › tie_break")),
             vetoes=self.vetoes(data.get("vetoes") or []), checks=self.checks(data.get("checks") or []),
             bonus_above_total=bool(data.get("bonus_above_total", False)), scales=scales,
         )
         if nodes:
             self.sums(plan)
+            maxima = plan.maxima()
+            for path, node in plan.leaves():
+                src = node.source
+                if isinstance(src, KpiSource) and src.method == "relative" and src.base is not None \
+                        and src.base > maxima[node.code] + TOLERANCE:
+                    self.bad(path_label(path), _("base %(base)s is more than the item's %(max)s points",
+                                                 base=_fmt(src.base), max=_fmt(maxima[node.code])))
+        if any(r.top is not None for r in plan.grades) and not plan.tie_break:
+            self.bad("grades › tie_break", _("rank quotas need a declared tie-break (indicator codes, then "
+                                             "staff_no for a last resort)"))
             all_codes = {n.code for _, n in plan.walk()}
             for code in plan.tie_break:
                 if code not in all_codes and code != "staff_no":
@@ -160,6 +194,7 @@ class _Reader:
         where = path_label(path)
         if not isinstance(name, str) or not name.strip():
             self.bad(where, _("the indicator needs a name"))
+        self.unknown(data, NODE_KEYS, where)
         code = data.get("code")
         if not isinstance(code, str) or not CODE.match(code):
             self.bad(where, _("code %(code)r must be lower-case letters, digits and _ (starting with a letter)",
@@ -201,6 +236,10 @@ class _Reader:
             self.bad(where, _("source must be a mapping with a type"))
             return None
         kind = data.get("type")
+        if kind in SOURCE_KEYS:
+            self.unknown(data, SOURCE_KEYS[kind], where)
+        elif kind == "kpi" and data.get("method") in KPI_KEYS:
+            self.unknown(data, {"type", "measure", "method"} | KPI_KEYS[data["method"]], where)
         if kind == "ballot":
             groups = data.get("groups")
             pairs = []
@@ -279,7 +318,10 @@ class _Reader:
         return None
 
     def grades(self, data) -> tuple[GradeRule, ...]:
-        rules = data.get("rules") if isinstance(data, dict) else None
+        if not isinstance(data, dict):
+            self.bad("grades", _("grades must be a mapping with rules (and optionally tie_break)"))
+            return ()
+        rules = data.get("rules")
         if not isinstance(rules, list) or not rules:
             self.bad("grades", _("grades need a list of rules, the last one being the floor"))
             return ()
@@ -291,7 +333,7 @@ class _Reader:
                 continue
             top = self.number(r, "top", where, minimum=0)
             if top is not None and top > 1:
-                self.bad(where, _("top is a fraction from 0 to 1 (0.1 for the top 10 %%)"))
+                self.bad(where, _("top is a fraction from 0 to 1 (0.1 for the top tenth)"))
             out.append(GradeRule(r["grade"], self.number(r, "min_score", where), top))
         if out and (out[-1].min_score is not None or out[-1].top is not None):
             self.bad("grades", _("the last rule is the floor: it takes everybody left, without conditions"))
@@ -299,7 +341,10 @@ class _Reader:
 
     def vetoes(self, data) -> tuple[Veto, ...]:
         out = []
-        for i, v in enumerate(data if isinstance(data, list) else [], start=1):
+        if not isinstance(data, list):
+            self.bad("vetoes", _("must be a list"))
+            return ()
+        for i, v in enumerate(data, start=1):
             if not isinstance(v, dict) or not isinstance(v.get("code"), str) or not isinstance(v.get("name"), str):
                 self.bad(f"vetoes › {i}", _("a veto needs a code and a name"))
             else:
@@ -308,7 +353,10 @@ class _Reader:
 
     def checks(self, data) -> tuple[RuleCheck, ...]:
         out = []
-        for i, c in enumerate(data if isinstance(data, list) else [], start=1):
+        if not isinstance(data, list):
+            self.bad("checks", _("must be a list"))
+            return ()
+        for i, c in enumerate(data, start=1):
             where = f"checks › {i}"
             if not isinstance(c, dict) or not all(isinstance(c.get(k), str) for k in ("code", "name", "measure")):
                 self.bad(where, _("a check needs a code, a name and a measure"))

@@ -111,15 +111,8 @@ class _Scorer:
         self.inputs = {s.id: inputs.get(s.id, PersonInputs()) for s in subjects}
         self.lang = lang
         self.scales = {**SHIPPED, **plan.scales}
-        self.max_points: dict[str, float] = {}
-        self._sizes(plan.indicators, 100.0)
+        self.max_points = plan.maxima()
         self._groups: dict[tuple[str, str], dict[str, list[float]]] = {}
-
-    def _sizes(self, nodes: list[Node], parent_share: float) -> None:
-        for n in nodes:
-            share = parent_share * (n.weight or 0) / 100 if self.plan.mode == "weights" else (n.points or 0)
-            self.max_points[n.code] = share
-            self._sizes(n.children, share)
 
     def _group_values(self, measure: str, subject: Subject, within: str) -> list[float]:
         """The measure's values in the subject's comparison group, computed once per measure and grouping."""
@@ -160,7 +153,8 @@ class _Scorer:
         elif isinstance(src, BonusSource):
             n = data.occurrences.get(node.code, 0)
             raw = n * src.per_occurrence
-            cap = min(src.cap if src.cap is not None else math.inf, math.inf if node.extra else top)
+            # An item never gives more than its own weight or points, extra items included.
+            cap = min(src.cap if src.cap is not None else math.inf, top)
             line.points = min(raw, cap)
             line.raw = _n(n)
             line.explanation = t(lang, "bonus", n=_n(n), per=_n(src.per_occurrence), raw=_n(raw),
@@ -219,7 +213,7 @@ class _Scorer:
                                  fraction=_n(f), max=_n(top), points=_n(line.points))
         elif src.method == "ratio":
             f = _clamp(value / src.target, 0.0, src.cap)
-            line.points = f * top
+            line.points = min(f * top, top)
             line.explanation = t(lang, "ratio", value=_n(value), target=_n(src.target), fraction=_n(f),
                                  max=_n(top), points=_n(line.points))
         elif src.method == "lower_better":
@@ -276,7 +270,7 @@ class _Scorer:
             result.total = self.plan.total
             result.flags.append(t(self.lang, "capped_total", raw=_n(raw_total), max=_n(self.plan.total)))
         names = {v.code: v.name for v in self.plan.vetoes}
-        result.vetoes = [names.get(code, code) for code in sorted(self.inputs[subject.id].vetoes)]
+        result.vetoes = [names[code] for code in sorted(self.inputs[subject.id].vetoes) if code in names]
         return result
 
 
@@ -318,7 +312,8 @@ def _checks(plan: Plan, results: list[PersonResult], inputs: dict[int, PersonInp
             key = _group_key(s, check.within)
             others = [inputs.get(o.subject.id, PersonInputs()).kpis.get(check.measure) for o in results
                       if o.subject.id != s.id and _group_key(o.subject, check.within) == key
-                      and (not check.leader_roles or o.subject.leader_role not in check.leader_roles)]
+                      and (not check.leader_roles or o.subject.leader_role not in check.leader_roles)
+                      and (not check.categories or o.subject.category in check.categories)]
             others = [v for v in others if v is not None]
             if not others or fmean(others) <= 0:
                 r.flags.append(t(lang, "check_no_average", name=check.name))
@@ -332,16 +327,23 @@ def _checks(plan: Plan, results: list[PersonResult], inputs: dict[int, PersonInp
 
 
 def _grades(plan: Plan, results: list[PersonResult], by_category: dict[str, list[PersonResult]]) -> None:
+    """First matching rule wins. Scores compare as published (two decimals). A quota counts the
+    whole category (floor(top × n) places) and its places go, in rank order, to those not vetoed."""
     floor = plan.grades[-1].grade if plan.grades else None
+    key = _sort_key(plan)
+    quota_rank: dict[int, int] = {}
+    for group in by_category.values():
+        quota_rank.update(_rank([r for r in group if not r.vetoes], key))
     for r in results:
         if r.vetoes:
             r.grade = floor
             continue
         n = len(by_category[r.subject.category])
+        published = round(r.total, RANK_DECIMALS)
         for rule in plan.grades:
-            if rule.min_score is not None and r.total + EPS < rule.min_score:
+            if rule.min_score is not None and published + EPS < rule.min_score:
                 continue
-            if rule.top is not None and r.rank_category > math.floor(rule.top * n + EPS):
+            if rule.top is not None and quota_rank[r.subject.id] > math.floor(rule.top * n + EPS):
                 continue
             r.grade = rule.grade
             break

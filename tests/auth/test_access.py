@@ -4,6 +4,11 @@ import pytest
 from review.core.access import Role
 from review.extensions import db
 
+from review.campaigns.operations import create_campaign
+from review.plans.operations import save_plan
+from review.plans.yaml_io import load_plan
+
+from ..campaigns.test_campaigns import PLAN
 from ..factories import small_institution
 
 READERS = {"admin", "office", "supervisor"}
@@ -36,6 +41,18 @@ ROUTES = [
     ("POST", "/org/departments/{d1}/rename", EDITORS),
     ("POST", "/org/roster/import/confirm", EDITORS),
     ("POST", "/users/{target_user}/reset-password", {"admin"}),
+    ("GET", "/plans/", READERS),
+    ("POST", "/plans/import", EDITORS),
+    ("GET", "/plans/versions/{version}", READERS),
+    ("GET", "/plans/versions/{version}/export.yaml", READERS),
+    ("GET", "/campaigns/", READERS),
+    ("POST", "/campaigns/", EDITORS),
+    ("GET", "/campaigns/{campaign}", READERS),
+    ("POST", "/campaigns/{campaign}/move", EDITORS),
+    ("GET", "/campaigns/{campaign}/enter/work", EDITORS),
+    ("GET", "/campaigns/{campaign}/results", READERS),
+    ("GET", "/campaigns/{campaign}/results/{s1}", READERS),
+    ("POST", "/campaigns/{campaign}/results/{s1}/veto", EDITORS),
 ]
 
 
@@ -50,9 +67,11 @@ def world(make):
         "staff": make.user(Role.STAFF, person=o["s1"][0]),
     }
     target = make.user(Role.STAFF, person=o["s1"][2])
+    version = save_plan(load_plan(PLAN))
+    campaign = create_campaign(version, o["county"])
     make.commit()
     ids = {"county": o["county"].id, "d1": o["d1"].id, "s1": o["s1"][1].id, "staff_user": users["staff"].id,
-           "target_user": target.id}
+           "target_user": target.id, "version": version.id, "campaign": campaign.id}
     return users, ids
 
 

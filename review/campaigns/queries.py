@@ -1,0 +1,89 @@
+"""Campaign read queries: progress of each source, what blocks closing, results tables."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from ..core.access import Role
+from ..extensions import db
+from ..org.models import Department, Person, Unit
+from ..plans.spec import BonusSource, DeductionSource, ManualSource
+from .models import Campaign, CampaignSubject, ManualEntry, Result
+
+
+def visible_campaigns(user) -> list[Campaign]:
+    stmt = select(Campaign).join(Unit, Unit.id == Campaign.unit_id).order_by(Campaign.year.desc(), Campaign.id.desc())
+    if user.role is not Role.ADMIN:
+        if user.scope_unit is None:
+            return []
+        stmt = stmt.where(Unit.path.startswith(user.scope_unit.path, autoescape=True))
+    return list(db.session.scalars(stmt))
+
+
+@dataclass
+class Progress:
+    code: str
+    path: str
+    source: str
+    entered: int
+    total: int
+    by_hand: bool
+
+    @property
+    def complete(self) -> bool:
+        # Bonus and deduction items without an entry simply had no occurrences.
+        return self.entered >= self.total or self.source in ("bonus", "deduction")
+
+
+def progress(campaign: Campaign) -> list[Progress]:
+    """For every leaf: how many appraised people have data (one GROUP BY query)."""
+    plan = campaign.plan_version.spec()
+    total = db.session.scalar(select(func.count()).select_from(CampaignSubject)
+                              .where(CampaignSubject.campaign_id == campaign.id)) or 0
+    counts = dict(db.session.execute(
+        select(ManualEntry.indicator, func.count(ManualEntry.id))
+        .join(CampaignSubject, (CampaignSubject.campaign_id == ManualEntry.campaign_id)
+              & (CampaignSubject.person_id == ManualEntry.person_id))
+        .where(ManualEntry.campaign_id == campaign.id).group_by(ManualEntry.indicator)).all())
+    out = []
+    for path, node in plan.leaves():
+        by_hand = isinstance(node.source, (ManualSource, BonusSource, DeductionSource))
+        out.append(Progress(node.code, " › ".join(path), node.source.type, counts.get(node.code, 0), total, by_hand))
+    return out
+
+
+def blockers(campaign: Campaign, items: list[Progress]) -> list[str]:
+    """What a performance officer should settle before closing (closing is still allowed: it is their call)."""
+    from flask_babel import gettext as _
+    out = []
+    for p in items:
+        if not p.complete:
+            out.append(_("%(path)s: %(missing)d of %(total)d people have no data yet.", path=p.path,
+                         missing=p.total - p.entered, total=p.total))
+    return out
+
+
+def results_table(campaign: Campaign, *, category: str | None = None, department: str | None = None,
+                  sort: str = "rank"):
+    stmt = (select(Result, Person, Department.name)
+            .join(Person, Person.id == Result.person_id)
+            .outerjoin(Department, Department.id == Person.department_id)
+            .where(Result.campaign_id == campaign.id))
+    if category:
+        stmt = stmt.where(Person.category_code == category)
+    if department:
+        stmt = stmt.where(Department.name == department)
+    order = {
+        "rank": (Person.category_code, Result.rank_category.nulls_last(), Person.staff_no),
+        "total": (Result.total.desc(), Person.staff_no),
+        "name": (Person.name, Person.staff_no),
+        "department": (Department.name.nulls_last(), Result.rank_unit, Person.staff_no),
+        "staff_no": (Person.staff_no,),
+    }.get(sort, (Person.category_code, Result.rank_category, Person.staff_no))
+    return db.session.execute(stmt.order_by(*order)).all()
+
+
+def grade_counts(rows) -> Counter:
+    return Counter(r.Result.grade for r in rows)

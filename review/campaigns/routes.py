@@ -1,0 +1,238 @@
+"""Campaign pages for the performance office: create, follow progress, enter scores,
+move through the lifecycle, read results line by line."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import IntegerField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, NumberRange, Optional
+
+from ..core.access import Role, require_unit_access, roles
+from ..core.errors import DomainError
+from ..extensions import db
+from ..org.models import Person, Unit
+from ..org.queries import visible_units
+from ..org.terminology import all_categories
+from ..plans.models import PlanVersion, StoredPlan
+from ..plans.spec import BonusSource, DeductionSource, ManualSource
+from . import operations as ops
+from . import queries
+from .models import Campaign, CampaignState, CampaignSubject, ManualEntry, PeriodKind, Result, TRANSITIONS, VetoEntry
+
+bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
+
+READERS = (Role.ADMIN, Role.OFFICE, Role.SUPERVISOR)
+EDITORS = (Role.ADMIN, Role.OFFICE)
+ACTIONS = {CampaignState.OPEN: "open", CampaignState.CLOSED: "close", CampaignState.PUBLISHED: "publish",
+           CampaignState.FINAL: "finalize"}
+ACTION_LABELS = {"open": _l("Open the campaign"), "close": _l("Close"), "reopen": _l("Reopen"),
+                 "publish": _l("Publish for comment"), "finalize": _l("Make final")}
+PERIOD_LABELS = {"year": _l("Year"), "half": _l("Half-year"), "quarter": _l("Quarter"), "month": _l("Month")}
+
+
+class CampaignForm(FlaskForm):
+    plan_version_id = SelectField(_l("Plan"), choices=[], validators=[DataRequired()])
+    unit_id = SelectField(_l("Unit (with its subordinate units)"), choices=[], validators=[DataRequired()])
+    name = StringField(_l("Name"), validators=[Optional()])
+    year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(2000, 2100)])
+    period_kind = SelectField(_l("Period"), choices=[], validators=[DataRequired()])
+    period_no = IntegerField(_l("Which half, quarter or month"), default=1, validators=[NumberRange(1, 12)])
+    submit = SubmitField(_l("Create campaign"))
+
+    def __init__(self, versions, units, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan_version_id.choices = [(str(v.id), f"{v.plan.name} v{v.version}") for v in versions]
+        self.unit_id.choices = [(str(u.id), u.name) for u in units]
+        self.period_kind.choices = [(k.value, str(PERIOD_LABELS[k.value])) for k in PeriodKind]
+
+
+def _latest_versions() -> list[PlanVersion]:
+    return [p.latest for p in db.session.scalars(select(StoredPlan).order_by(StoredPlan.name))]
+
+
+def _campaign(campaign_id: int) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id) or abort(404)
+    require_unit_access(campaign.unit)
+    return campaign
+
+
+def _editor(campaign: Campaign) -> None:
+    if current_user.role not in EDITORS:
+        abort(403)
+
+
+@bp.get("/")
+@roles(*READERS)
+def index():
+    form = CampaignForm(_latest_versions(), visible_units(current_user), year=date.today().year)
+    return render_template("campaigns/index.html", campaigns=queries.visible_campaigns(current_user), form=form)
+
+
+@bp.post("/")
+@roles(*EDITORS)
+def create():
+    units = visible_units(current_user)
+    form = CampaignForm(_latest_versions(), units)
+    if form.validate_on_submit():
+        version = db.session.get(PlanVersion, int(form.plan_version_id.data)) or abort(400)
+        unit = db.session.get(Unit, int(form.unit_id.data)) or abort(400)
+        require_unit_access(unit)
+        try:
+            campaign = ops.create_campaign(version, unit, name=form.name.data or None, year=form.year.data,
+                                           period_kind=PeriodKind(form.period_kind.data),
+                                           period_no=form.period_no.data or 1)
+        except DomainError as e:
+            form.plan_version_id.errors = [e.message]
+        else:
+            db.session.commit()
+            flash(_("Campaign created: %(n)d people appraised.", n=len(campaign.subjects)), "success")
+            return redirect(url_for("campaigns.view", campaign_id=campaign.id))
+    return render_template("campaigns/index.html", campaigns=queries.visible_campaigns(current_user),
+                           form=form), 422
+
+
+@bp.get("/<int:campaign_id>")
+@roles(*READERS)
+def view(campaign_id: int):
+    campaign = _campaign(campaign_id)
+    items = queries.progress(campaign)
+    actions = [ACTIONS[s] for s in TRANSITIONS[campaign.state] if s in ACTIONS]
+    if campaign.state is CampaignState.CLOSED:
+        actions = ["reopen" if a == "open" else a for a in actions]
+    return render_template("campaigns/view.html", campaign=campaign, plan=campaign.plan_version.spec(),
+                           progress=items, blockers=queries.blockers(campaign, items), actions=actions,
+                           action_labels=ACTION_LABELS, can_edit=current_user.role in EDITORS)
+
+
+@bp.post("/<int:campaign_id>/move")
+@roles(*EDITORS)
+def move(campaign_id: int):
+    campaign = _campaign(campaign_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    action = request.form.get("action", "")
+    until = None
+    if action == "publish":
+        try:
+            until = date.fromisoformat(request.form.get("until", ""))
+        except ValueError:
+            flash(_("Give the last day of the publication period."), "error")
+            return redirect(url_for("campaigns.view", campaign_id=campaign.id))
+    try:
+        ops.move(campaign, action, until=until)
+    except DomainError as e:
+        db.session.rollback()
+        flash(e.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The campaign is now: %(state)s.", state=campaign.state.label), "success")
+    return redirect(url_for("campaigns.view", campaign_id=campaign.id))
+
+
+def _hand_leaf(campaign: Campaign, code: str):
+    plan = campaign.plan_version.spec()
+    for path, node in plan.leaves():
+        if node.code == code and isinstance(node.source, (ManualSource, BonusSource, DeductionSource)):
+            return plan, path, node
+    abort(404)
+
+
+@bp.route("/<int:campaign_id>/enter/<code>", methods=["GET", "POST"])
+@roles(*EDITORS)
+def enter(campaign_id: int, code: str):
+    """One indicator for everybody: a row per person, value and reason. All rows save or none."""
+    campaign = _campaign(campaign_id)
+    plan, path, node = _hand_leaf(campaign, code)
+    people = db.session.scalars(select(Person).join(CampaignSubject, CampaignSubject.person_id == Person.id)
+                                .where(CampaignSubject.campaign_id == campaign.id).order_by(Person.staff_no)).all()
+    existing = {e.person_id: e for e in db.session.scalars(select(ManualEntry).where(
+        ManualEntry.campaign_id == campaign.id, ManualEntry.indicator == code))}
+    errors: dict[int, str] = {}
+    values = {p.id: (existing[p.id].value if p.id in existing else None,
+                     existing[p.id].reason if p.id in existing else "") for p in people}
+    if request.method == "POST":
+        if not FlaskForm().validate_on_submit():
+            abort(400)
+        changed = 0
+        for p in people:
+            raw = (request.form.get(f"value-{p.id}") or "").strip()
+            reason = (request.form.get(f"reason-{p.id}") or "").strip()
+            values[p.id] = (raw, reason)
+            if raw == "":
+                continue
+            try:
+                number = float(raw)
+            except ValueError:
+                errors[p.id] = _("%(value)s is not a number.", value=raw)
+                continue
+            before = existing.get(p.id)
+            if before is not None and before.value == number and before.reason == reason:
+                continue
+            try:
+                ops.set_manual_entry(campaign, p, code, number, reason)
+                changed += 1
+            except DomainError as e:
+                errors[p.id] = e.message
+        if errors:
+            db.session.rollback()
+            flash(_("Nothing was saved: %(n)d rows need correcting.", n=len(errors)), "error")
+        else:
+            db.session.commit()
+            flash(_("%(n)d entries saved.", n=changed), "success")
+            return redirect(url_for("campaigns.view", campaign_id=campaign.id))
+    maximum = plan.maxima()[code]
+    return render_template("campaigns/enter.html", campaign=campaign, node=node, path=" › ".join(path),
+                           people=people, values=values, errors=errors, maximum=maximum,
+                           form=FlaskForm()), (422 if errors else 200)
+
+
+@bp.get("/<int:campaign_id>/results")
+@roles(*READERS)
+def results(campaign_id: int):
+    campaign = _campaign(campaign_id)
+    category = request.args.get("category") or None
+    department = request.args.get("department") or None
+    sort = request.args.get("sort", "rank")
+    rows = queries.results_table(campaign, category=category, department=department, sort=sort)
+    all_rows = queries.results_table(campaign)
+    departments = sorted({r[2] for r in all_rows if r[2]})
+    return render_template("campaigns/results.html", campaign=campaign, rows=rows, sort=sort, category=category,
+                           department=department, departments=departments, categories=all_categories(),
+                           grades=queries.grade_counts(rows))
+
+
+@bp.get("/<int:campaign_id>/results/<int:person_id>")
+@roles(*READERS)
+def breakdown(campaign_id: int, person_id: int):
+    campaign = _campaign(campaign_id)
+    result = db.session.get(Result, (campaign.id, person_id)) or abort(404)
+    vetoes = db.session.scalars(select(VetoEntry).where(VetoEntry.campaign_id == campaign.id,
+                                                        VetoEntry.person_id == person_id)).all()
+    return render_template("campaigns/breakdown.html", campaign=campaign, result=result, person=result.person,
+                           plan=campaign.plan_version.spec(), vetoes=vetoes, form=FlaskForm(),
+                           can_edit=current_user.role in EDITORS and campaign.accepts_inputs)
+
+
+@bp.post("/<int:campaign_id>/results/<int:person_id>/veto")
+@roles(*EDITORS)
+def veto(campaign_id: int, person_id: int):
+    campaign = _campaign(campaign_id)
+    person = db.session.get(Person, person_id) or abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        ops.set_veto(campaign, person, request.form.get("veto", ""), request.form.get("reason", ""),
+                     on=request.form.get("on") == "1")
+    except DomainError as e:
+        db.session.rollback()
+        flash(e.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Saved."), "success")
+    return redirect(url_for("campaigns.breakdown", campaign_id=campaign.id, person_id=person.id))
