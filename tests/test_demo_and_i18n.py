@@ -77,3 +77,23 @@ def test_dates_and_numbers_follow_the_language(app, runner):
     client.post("/language", data={"lang": "en", "next": "/"})
     html = client.get(f"/org/people/{person.id}").get_data(as_text=True)
     assert f"{person.hired_on.day}, {person.hired_on.year}" in html
+
+
+def test_demo_has_the_example_plans_and_a_2025_campaign_with_results(app, runner):
+    from review.campaigns.models import Campaign, CampaignState, Result
+    from review.plans.models import StoredPlan
+
+    runner.invoke(args=["demo"])
+    assert db.session.scalar(select(func.count(StoredPlan.id))) == 5
+    campaign = db.session.scalars(select(Campaign)).one()
+    assert campaign.year == 2025 and campaign.state is CampaignState.OPEN
+    results = db.session.scalars(select(Result).where(Result.campaign_id == campaign.id)).all()
+    assert len(results) == len(campaign.subjects) >= 50
+    assert all(r.total > 0 for r in results)
+    client = app.test_client()
+    client.post("/login", data={"login": "admin", "password": DEMO_PASSWORD})
+    html = client.get(f"/campaigns/{campaign.id}/results").get_data(as_text=True)
+    assert "东湖县院2025年度检察人员考核" not in html or "考核结果" in html
+    person = results[0].person_id
+    html = client.get(f"/campaigns/{campaign.id}/results/{person}").get_data(as_text=True)
+    assert "案件质量评查结果" in html and "计算过程" in html

@@ -88,8 +88,10 @@ def _leaf(plan: Plan, code: str):
     return None
 
 
-def set_manual_entry(campaign: Campaign, person: Person, indicator: str, value: float, reason: str) -> ManualEntry:
-    """Points for a manual item, or occurrences for a bonus/deduction item, with a reason."""
+def set_manual_entry(campaign: Campaign, person: Person, indicator: str, value: float, reason: str, *,
+                     rescore: bool = True) -> ManualEntry:
+    """Points for a manual item, or occurrences for a bonus/deduction item, with a reason.
+    Bulk callers pass ``rescore=False`` and recompute once at the end."""
     if not campaign.accepts_inputs:
         raise DomainError(_("The campaign is %(state)s: its inputs can no longer change.", state=campaign.state.label))
     if not db.session.get(CampaignSubject, (campaign.id, person.id)):
@@ -115,7 +117,8 @@ def set_manual_entry(campaign: Campaign, person: Person, indicator: str, value: 
     else:
         entry.value, entry.reason = value, reason.strip()
     db.session.flush()
-    recompute(campaign)
+    if rescore:
+        recompute(campaign)
     return entry
 
 

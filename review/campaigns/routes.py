@@ -22,6 +22,7 @@ from ..org.terminology import all_categories
 from ..plans.models import PlanVersion, StoredPlan
 from ..plans.spec import BonusSource, DeductionSource, ManualSource
 from . import operations as ops
+from .loader import recompute
 from . import queries
 from .models import Campaign, CampaignState, CampaignSubject, ManualEntry, PeriodKind, Result, TRANSITIONS, VetoEntry
 
@@ -175,7 +176,7 @@ def enter(campaign_id: int, code: str):
             if before is not None and before.value == number and before.reason == reason:
                 continue
             try:
-                ops.set_manual_entry(campaign, p, code, number, reason)
+                ops.set_manual_entry(campaign, p, code, number, reason, rescore=False)
                 changed += 1
             except DomainError as e:
                 errors[p.id] = e.message
@@ -183,6 +184,7 @@ def enter(campaign_id: int, code: str):
             db.session.rollback()
             flash(_("Nothing was saved: %(n)d rows need correcting.", n=len(errors)), "error")
         else:
+            recompute(campaign)
             db.session.commit()
             flash(_("%(n)d entries saved.", n=changed), "success")
             return redirect(url_for("campaigns.view", campaign_id=campaign.id))

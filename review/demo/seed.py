@@ -5,6 +5,7 @@ always show the same people. Later features extend the demo with their data.
 """
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass
 from datetime import date
@@ -165,7 +166,41 @@ def seed() -> list[DemoLogin]:
     db.session.add(User(login=ADMIN_LOGIN, role=Role.ADMIN, password_hash=hash_password(DEMO_PASSWORD),
                         must_change_password=False, active=True))
     db.session.flush()
+    seed_plans_and_campaign(county, rng)
     return demo_logins()
+
+
+EXAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                            "examples", "plans")
+DEMO_PLAN = "检察人员考核"
+
+
+def seed_plans_and_campaign(county: Unit, rng: random.Random) -> None:
+    """The example plans, and a 2025 annual campaign with part of the indicators entered by hand."""
+    from ..campaigns import operations as campaign_ops
+    from ..campaigns.loader import recompute
+    from ..plans.operations import save_plan
+    from ..plans.yaml_io import load_plan
+
+    versions = {}
+    for name in sorted(os.listdir(EXAMPLES_DIR)):
+        if name.endswith(".yaml"):
+            with open(os.path.join(EXAMPLES_DIR, name), encoding="utf-8") as f:
+                plan = load_plan(f.read())
+            versions[plan.name] = save_plan(plan)
+    version = versions.get(DEMO_PLAN) or next(iter(versions.values()))
+    campaign = campaign_ops.create_campaign(version, county, name="东湖县院2025年度检察人员考核", year=2025)
+    campaign_ops.move(campaign, "open")
+    people = sorted((s.person for s in campaign.subjects), key=lambda p: p.staff_no)
+    maxima = version.spec().maxima()
+    for person in people:
+        campaign_ops.set_manual_entry(campaign, person, "work_quality",
+                                      round(maxima["work_quality"] * rng.uniform(0.75, 1.0), 1), "案件质量评查结果", rescore=False)
+        campaign_ops.set_manual_entry(campaign, person, "experience",
+                                      round(maxima["experience"] * rng.uniform(0.6, 1.0), 1), "从事检察工作年限及岗位经历", rescore=False)
+    for person in rng.sample(people, 2):
+        campaign_ops.set_manual_entry(campaign, person, "violations", 1, "年度内查实违反工作纪律一次", rescore=False)
+    recompute(campaign)
 
 
 def demo_logins() -> list[DemoLogin]:

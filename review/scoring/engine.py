@@ -338,6 +338,8 @@ def _grades(plan: Plan, results: list[PersonResult], by_category: dict[str, list
         if r.vetoes:
             r.grade = floor
             continue
+        if r.missing:
+            continue  # no grade on incomplete data: the total is provisional
         n = len(by_category[r.subject.category])
         published = round(r.total, RANK_DECIMALS)
         for rule in plan.grades:
@@ -372,4 +374,6 @@ def score_campaign(plan: Plan, subjects: list[Subject], inputs: dict[int, Person
     _checks(plan, results, {s.id: scorer.inputs[s.id] for s in subjects}, lang)
     for r in results:
         r.flags.extend(t(lang, "veto", name=v) for v in r.vetoes)
+        if r.missing and not r.vetoes:
+            r.flags.append(t(lang, "incomplete", n=len(r.missing)))
     return results

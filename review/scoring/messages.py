@@ -34,6 +34,8 @@ MESSAGES = {
                        "entered %(entered)s is outside 0–%(max)s; counted as %(points)s"),
     "capped_total": ("合计 %(raw)s 分，超过满分 %(max)s 分的部分不计", "sum %(raw)s exceeds the maximum %(max)s; capped"),
     "veto": ("一票否决：%(name)s", "veto: %(name)s"),
+    "incomplete": ("%(n)s 项指标尚无数据，总分为暂计，暂不评定等次",
+                   "%(n)s indicators have no data yet: the total is provisional and no grade is given"),
     "check": ("%(name)s：为组内平均的 %(ratio)s，要求 %(range)s", "%(name)s: %(ratio)s of the group average, expected %(range)s"),
     "check_no_average": ("%(name)s：组内无可比较的平均值", "%(name)s: no group average to compare with"),
 }
