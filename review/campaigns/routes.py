@@ -34,6 +34,8 @@ ACTIONS = {CampaignState.OPEN: "open", CampaignState.CLOSED: "close", CampaignSt
            CampaignState.FINAL: "finalize"}
 ACTION_LABELS = {"open": _l("Open the campaign"), "close": _l("Close"), "reopen": _l("Reopen"),
                  "publish": _l("Publish for comment"), "finalize": _l("Make final")}
+SOURCE_LABELS = {"ballot": _l("Ballots"), "survey": _l("Public survey"), "kpi": _l("Quantitative"),
+                 "bonus": _l("Bonus"), "deduction": _l("Deduction"), "manual": _l("Entered by hand")}
 PERIOD_LABELS = {"year": _l("Year"), "half": _l("Half-year"), "quarter": _l("Quarter"), "month": _l("Month")}
 
 
@@ -108,7 +110,8 @@ def view(campaign_id: int):
         actions = ["reopen" if a == "open" else a for a in actions]
     return render_template("campaigns/view.html", campaign=campaign, plan=campaign.plan_version.spec(),
                            progress=items, blockers=queries.blockers(campaign, items), actions=actions,
-                           action_labels=ACTION_LABELS, can_edit=current_user.role in EDITORS)
+                           action_labels=ACTION_LABELS, source_labels=SOURCE_LABELS,
+                           can_edit=current_user.role in EDITORS)
 
 
 @bp.post("/<int:campaign_id>/move")
