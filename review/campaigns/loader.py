@@ -9,7 +9,7 @@ from ..extensions import db
 from ..org.models import Department, Person, Unit
 from ..plans.spec import BonusSource, DeductionSource, ManualSource
 from ..scoring import PersonInputs, Subject, score_campaign
-from .models import Campaign, CampaignSubject, ManualEntry, Result, VetoEntry
+from .models import Campaign, CampaignState, CampaignSubject, ManualEntry, PeriodKind, Result, VetoEntry
 
 
 def gather(campaign: Campaign) -> tuple:
@@ -40,7 +40,31 @@ def gather(campaign: Campaign) -> tuple:
                                         .where(VetoEntry.campaign_id == campaign.id)):
         if pid in inputs:
             inputs[pid].vetoes.add(veto)
+    rolled = {node.code for _path, node in plan.leaves() if node.rollup}
+    if rolled and campaign.period_kind is PeriodKind.YEAR:
+        _gather_periods(campaign, rolled, inputs)
     return plan, subjects, inputs
+
+
+def _gather_periods(campaign: Campaign, codes: set[str], inputs: dict[int, PersonInputs]) -> None:
+    """The year's shorter campaigns over the same unit: their stored results for the rolled-up codes."""
+    shorter = db.session.scalars(select(Campaign).where(
+        Campaign.unit_id == campaign.unit_id, Campaign.year == campaign.year, Campaign.id != campaign.id,
+        Campaign.period_kind != PeriodKind.YEAR, Campaign.state != CampaignState.DRAFT)).all()
+    if not shorter:
+        return
+    order = {c.id: (c.period_kind.periods, c.period_no) for c in shorter}
+    labels = {c.id: c.period_label for c in shorter}
+    rows = db.session.execute(select(Result.campaign_id, Result.person_id, Result.detail)
+                              .where(Result.campaign_id.in_(list(order)),
+                                     Result.person_id.in_(list(inputs))))
+    collected: dict[tuple[int, str], list] = {}
+    for cid, pid, detail in sorted(rows, key=lambda r: order[r[0]]):
+        for line in detail.get("lines", []):
+            if line["code"] in codes and line["points"] is not None:
+                collected.setdefault((pid, line["code"]), []).append((labels[cid], line["points"], line["max"]))
+    for (pid, code), periods in collected.items():
+        inputs[pid].periods[code] = periods
 
 
 def _detail(r) -> dict:
@@ -52,8 +76,13 @@ def _detail(r) -> dict:
     }
 
 
-def recompute(campaign: Campaign, lang: str = "zh") -> int:
-    """Score the campaign again and replace its stored results. Returns the number of people."""
+def recompute(campaign: Campaign, lang: str = "zh", *, force: bool = False) -> int:
+    """Score the campaign again and replace its stored results. Returns the number of people.
+
+    Final results never change afterwards (``force`` is for the move to final itself). A shorter
+    campaign's change flows on to the annual campaigns of its unit and year, which may roll it up."""
+    if campaign.state is CampaignState.FINAL and not force:
+        return 0
     plan, subjects, inputs = gather(campaign)
     results = score_campaign(plan, subjects, inputs, lang=lang)
     db.session.execute(delete(Result).where(Result.campaign_id == campaign.id))
@@ -63,4 +92,10 @@ def recompute(campaign: Campaign, lang: str = "zh") -> int:
             {"campaign_id": campaign.id, "person_id": r.subject.id, "total": r.total, "grade": r.grade,
              "rank_category": r.rank_category, "rank_unit": r.rank_unit, "detail": _detail(r), "computed_at": now}
             for r in results])
+    if campaign.period_kind is not PeriodKind.YEAR:
+        for annual in db.session.scalars(select(Campaign).where(
+                Campaign.unit_id == campaign.unit_id, Campaign.year == campaign.year,
+                Campaign.period_kind == PeriodKind.YEAR, Campaign.state != CampaignState.FINAL)):
+            if any(node.rollup for _path, node in annual.plan_version.spec().leaves()):
+                recompute(annual, lang)
     return len(results)

@@ -78,7 +78,7 @@ def move(campaign: Campaign, action: str, *, until: date | None = None) -> None:
         raise DomainError(_("Unknown action %(a)s.", a=action))
     db.session.flush()
     audit.record(f"campaigns.{action}", campaign)
-    recompute(campaign)
+    recompute(campaign, force=True)
 
 
 def _leaf(plan: Plan, code: str):

@@ -47,6 +47,9 @@ class PersonInputs:
     occurrences: dict[str, float] = field(default_factory=dict)   # code → count of bonus/deduction events
     manual: dict[str, tuple[float, str]] = field(default_factory=dict)  # code → (points, reason)
     vetoes: set[str] = field(default_factory=set)
+    # Roll-ups: code → the same indicator's results in the year's shorter campaigns, in period
+    # order, as (period label, points, maximum there).
+    periods: dict[str, list[tuple[str, float, float]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -130,7 +133,9 @@ class _Scorer:
     def leaf(self, subject: Subject, node: Node, path: tuple[str, ...]) -> Line:
         src, data, top, lang = node.source, self.inputs[subject.id], self.max_points[node.code], self.lang
         line = Line(node.code, path, getattr(src, "type", "?"), top, None, node.weight, "", t(lang, "missing"))
-        if isinstance(src, BallotSource):
+        if node.rollup and data.periods.get(node.code):
+            self._rollup(line, node.rollup, data.periods[node.code], top)
+        elif isinstance(src, BallotSource):
             self._ballot(line, src, data.ballots.get(node.code, {}), top)
         elif isinstance(src, SurveySource):
             if node.code in data.surveys:
@@ -176,6 +181,23 @@ class _Scorer:
                     line.notes.append(t(lang, "manual_clamped", entered=_n(entered), max=_n(top),
                                         points=_n(line.points)))
         return line
+
+    def _rollup(self, line: Line, how: str, periods: list[tuple[str, float, float]], top: float) -> None:
+        """From the year's shorter campaigns: the mean or the last of their fractions of the maximum,
+        or the sum of their points (capped at this item's maximum)."""
+        parts = "；".join(f"{label} {_n(points)}/{_n(maximum)}" for label, points, maximum in periods)
+        fractions = [points / maximum if maximum else 0.0 for _label, points, maximum in periods]
+        if how == "sum":
+            raw = sum(points for _label, points, _max in periods)
+            line.points = min(raw, top)
+            line.explanation = t(self.lang, "rollup_sum", parts=parts, raw=_n(raw), max=_n(top),
+                                 points=_n(line.points))
+        else:
+            fraction = rollup(fractions, how)
+            line.points = _clamp(fraction) * top
+            line.explanation = t(self.lang, "rollup_" + how, parts=parts, fraction=_n(fraction), max=_n(top),
+                                 points=_n(line.points))
+        line.raw = parts
 
     def _ballot(self, line: Line, src: BallotSource, groups: dict[str, tuple[float, int]], top: float) -> None:
         scale = self.scales[src.scale]

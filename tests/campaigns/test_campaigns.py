@@ -206,3 +206,64 @@ def test_cli_campaign_from_creation_to_results(runner, make):
     assert f"{staff_no}\t一部干警0\t65.00" in out  # 55 + deduction item untouched (10)
     db.session.expire_all()
     assert db.session.get(Campaign, campaign_id).state is CampaignState.OPEN
+
+
+ROLLED = """
+name: 年度汇总方案
+year: 2025
+mode: points
+appraises: {categories: [quota]}
+indicators:
+  - code: work
+    name: 工作实绩
+    points: 60
+    rollup: mean
+    source: {type: manual}
+  - code: merit
+    name: 季度加分
+    points: 10
+    rollup: sum
+    source: {type: manual}
+  - code: conduct
+    name: 作风
+    points: 30
+    source: {type: manual}
+grades:
+  rules:
+    - {grade: 优秀, min_score: 90}
+    - {grade: 称职}
+"""
+
+QUARTER = """
+name: 季度方案
+year: 2025
+mode: points
+appraises: {categories: [quota]}
+indicators:
+  - {code: work, name: 工作实绩, points: 20, source: {type: manual}}
+  - {code: merit, name: 季度加分, points: 5, source: {type: manual}}
+grades:
+  rules:
+    - {grade: 合格}
+"""
+
+
+def test_annual_campaign_rolls_up_the_quarters(make):
+    from review.campaigns.models import PeriodKind
+    o = small_institution(make)
+    person = o["s1"][0]
+    quarter_plan = save_plan(load_plan(QUARTER))
+    annual = ops.create_campaign(save_plan(load_plan(ROLLED)), o["county"], name="年度")
+    ops.set_manual_entry(annual, person, "conduct", 27, "作风")
+    for n, (work, merit) in enumerate([(16, 2), (18, 3), (20, 4)], start=1):
+        q = ops.create_campaign(quarter_plan, o["county"], name=f"Q{n}", period_kind=PeriodKind.QUARTER, period_no=n)
+        ops.move(q, "open")
+        ops.set_manual_entry(q, person, "work", work, "季度实绩")
+        ops.set_manual_entry(q, person, "merit", merit, "季度加分")
+    db.session.commit()
+    result = db.session.get(Result, (annual.id, person.id))
+    lines = {line["code"]: line for line in result.detail["lines"]}
+    # work: mean of 16/20, 18/20, 20/20 = 0.9 → 0.9 × 60 = 54;  merit: 2 + 3 + 4 = 9 (≤ 10);  conduct 27
+    assert lines["work"]["points"] == pytest.approx(54) and "2025年第1季度 16/20" in lines["work"]["explanation"]
+    assert lines["merit"]["points"] == pytest.approx(9)
+    assert result.total == pytest.approx(90) and result.grade == "优秀"
