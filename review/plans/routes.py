@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+import json
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -16,7 +18,7 @@ from ..extensions import db
 from .models import PlanVersion, StoredPlan
 from .operations import save_plan
 from .scales import SHIPPED
-from .yaml_io import PlanInvalid, dump_plan, load_plan
+from .yaml_io import PlanInvalid, dump_plan, load_plan, parse_plan, plan_to_dict
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 
@@ -80,3 +82,76 @@ def export(version_id: int):
     data = dump_plan(version.spec()).encode("utf-8")
     return send_file(io.BytesIO(data), mimetype="application/yaml", as_attachment=True,
                      download_name=f"plan-{version.plan_id}-v{version.version}.yaml")
+
+
+EDITOR_TEXT = {
+    "name": _l("Name"), "code": _l("Code"), "weight": _l("Weight %"), "points": _l("Points"),
+    "source": _l("Source"), "scale": _l("Scale code"), "groups": _l("Groups, e.g. leader:40, peer:30, democratic:30"),
+    "questionnaire": _l("Questionnaire"), "measure": _l("Measure"), "method": _l("Method"),
+    "per_occurrence": _l("Per occurrence"), "cap": _l("Cap"), "up": _l("Move up"), "down": _l("Move down"),
+    "add_child": _l("Add a sub-indicator"), "add_sibling": _l("Add an indicator below"), "remove": _l("Remove"),
+    "confirm_remove": _l("Remove this dimension and everything under it?"), "new_indicator": _l("New indicator"),
+    "plan_name": _l("Plan name"), "mode": _l("Mode"), "add_dimension": _l("Add a dimension"),
+    "valid": _l("The plan is valid."), "invalid": _l("To correct before saving:"),
+    "modes": {"weights": _l("weights (percent of the parent)"), "points": _l("points (children add up to the parent)")},
+    "sources": {"manual": _l("Entered by hand"), "ballot": _l("Ballots"), "survey": _l("Public survey"),
+                "kpi": _l("Quantitative"), "bonus": _l("Bonus"), "deduction": _l("Deduction")},
+    "methods": KPI_LABELS,
+}
+
+
+def _editor_text() -> dict:
+    return json.loads(json.dumps(EDITOR_TEXT, default=str, ensure_ascii=False))
+
+
+def _summary(plan) -> str:
+    return _("%(n)d indicators, total %(total)s.", n=len(plan.leaves()), total=f"{plan.total:g}")
+
+
+@bp.get("/versions/<int:version_id>/edit")
+@roles(*EDITORS)
+def edit(version_id: int):
+    version = db.session.get(PlanVersion, version_id) or abort(404)
+    plan = version.spec()
+    return render_template("plans/edit.html", version=version, document=plan_to_dict(plan), yaml_text=dump_plan(plan),
+                           problems=None, text=_editor_text())
+
+
+@bp.post("/validate")
+@roles(*EDITORS)
+def validate():
+    """Live validation for the tree editor: the same reader as for files."""
+    data = request.get_json(silent=True)
+    if data is None:
+        abort(400)
+    try:
+        plan = parse_plan(data)
+    except PlanInvalid as exc:
+        return jsonify(problems=exc.problems, summary="")
+    return jsonify(problems=[], summary=_summary(plan))
+
+
+@bp.post("/versions/<int:version_id>/save")
+@roles(*EDITORS)
+def save(version_id: int):
+    version = db.session.get(PlanVersion, version_id) or abort(404)
+    raw_document = request.form.get("document") or ""
+    yaml_text = request.form.get("yaml") or ""
+    use_yaml = request.form.get("use_yaml") == "1" or not raw_document
+    document = None
+    try:
+        if use_yaml:
+            plan = load_plan(yaml_text)
+        else:
+            document = json.loads(raw_document)
+            plan = parse_plan(document)
+    except (PlanInvalid, ValueError) as exc:
+        problems = exc.problems if isinstance(exc, PlanInvalid) else [_("The editor sent something unreadable.")]
+        return render_template("plans/edit.html", version=version,
+                               document=document if document is not None else plan_to_dict(version.spec()),
+                               yaml_text=yaml_text or dump_plan(version.spec()), problems=problems,
+                               text=_editor_text()), 422
+    saved = save_plan(plan)
+    db.session.commit()
+    flash(_("%(name)s saved as version %(n)d.", name=plan.name, n=saved.version), "success")
+    return redirect(url_for("plans.view", version_id=saved.id))
