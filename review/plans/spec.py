@@ -13,6 +13,7 @@ bonus/deduction and manual items, into points directly.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal, Union
 
 Mode = Literal["weights", "points"]
@@ -35,11 +36,11 @@ class Scale:
     en: str
     levels: tuple[Level, ...]
 
-    @property
+    @cached_property
     def max_value(self) -> float:
         return max(level.value for level in self.levels)
 
-    @property
+    @cached_property
     def min_value(self) -> float:
         return min(level.value for level in self.levels)
 

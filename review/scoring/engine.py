@@ -11,6 +11,7 @@ unless the plan allows bonus points above it.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from statistics import fmean
@@ -116,6 +117,7 @@ class _Scorer:
         self.scales = {**SHIPPED, **plan.scales}
         self.max_points = plan.maxima()
         self._groups: dict[tuple[str, str], dict[str, list[float]]] = {}
+        self._derived: dict[tuple, object] = {}  # group means and sorted values, computed once
 
     def _group_values(self, measure: str, subject: Subject, within: str) -> list[float]:
         """The measure's values in the subject's comparison group, computed once per measure and grouping."""
@@ -127,6 +129,18 @@ class _Scorer:
                     groups[_group_key(s, within)].append(self.inputs[s.id].kpis[measure])
             self._groups[(measure, within)] = groups
         return groups[_group_key(subject, within)]
+
+    def _group_mean(self, measure: str, subject: Subject, within: str) -> float:
+        key = ("mean", measure, within, _group_key(subject, within))
+        if key not in self._derived:
+            self._derived[key] = fmean(self._group_values(measure, subject, within))
+        return self._derived[key]
+
+    def _group_sorted(self, measure: str, subject: Subject, within: str) -> list[float]:
+        key = ("sorted", measure, within, _group_key(subject, within))
+        if key not in self._derived:
+            self._derived[key] = sorted(self._group_values(measure, subject, within))
+        return self._derived[key]
 
     # --- one leaf ---
 
@@ -244,8 +258,7 @@ class _Scorer:
             line.explanation = t(lang, "lower_better", value=_n(value), best=_n(src.best), worst=_n(src.worst),
                                  fraction=_n(f), max=_n(top), points=_n(line.points))
         elif src.method == "relative":
-            values = self._group_values(src.measure, subject, src.within)
-            avg = fmean(values)
+            avg = self._group_mean(src.measure, subject, src.within)
             better = (avg - value) if src.lower_is_better else (value - avg)
             steps = math.floor(abs(better) / src.step + EPS)
             delta = steps * src.per_step
@@ -259,9 +272,10 @@ class _Scorer:
                                  base=_n(src.base), sign="+" if delta >= 0 else "−", delta=_n(abs(delta)),
                                  points=_n(line.points))
         elif src.method == "rank":
-            values = self._group_values(src.measure, subject, src.within)
-            better = [v for v in values if (v < value - EPS if src.lower_is_better else v > value + EPS)]
-            rank, n = len(better) + 1, len(values)
+            ordered = self._group_sorted(src.measure, subject, src.within)
+            n = len(ordered)
+            better = bisect_left(ordered, value - EPS) if src.lower_is_better else n - bisect_right(ordered, value + EPS)
+            rank = better + 1
             f = (n - rank) / (n - 1) if n > 1 else 1.0
             line.points = f * top
             line.explanation = t(lang, "rank", value=_n(value), rank=rank, n=n, fraction=_n(f), max=_n(top),
@@ -321,26 +335,37 @@ def _sort_key(plan: Plan):
 
 
 def _checks(plan: Plan, results: list[PersonResult], inputs: dict[int, PersonInputs], lang: str) -> None:
+    """Rule checks compare a person's measure with the mean of the others in the same group
+    (same categories, not holding the checked roles). Groups are built once per check."""
     for check in plan.checks:
+        def counted(s: Subject) -> bool:
+            return not check.categories or s.category in check.categories
+
+        sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])  # group → [sum, count] of the others
+        for r in results:
+            s = r.subject
+            value = inputs.get(s.id, PersonInputs()).kpis.get(check.measure)
+            if value is not None and counted(s) and (not check.leader_roles or s.leader_role not in check.leader_roles):
+                acc = sums[_group_key(s, check.within)]
+                acc[0] += value
+                acc[1] += 1
         for r in results:
             s = r.subject
             if check.leader_roles and s.leader_role not in check.leader_roles:
                 continue
-            if check.categories and s.category not in check.categories:
+            if not counted(s):
                 continue
             value = inputs.get(s.id, PersonInputs()).kpis.get(check.measure)
             if value is None:
                 continue
-            key = _group_key(s, check.within)
-            others = [inputs.get(o.subject.id, PersonInputs()).kpis.get(check.measure) for o in results
-                      if o.subject.id != s.id and _group_key(o.subject, check.within) == key
-                      and (not check.leader_roles or o.subject.leader_role not in check.leader_roles)
-                      and (not check.categories or o.subject.category in check.categories)]
-            others = [v for v in others if v is not None]
-            if not others or fmean(others) <= 0:
+            total, count = sums.get(_group_key(s, check.within), (0.0, 0))
+            if not check.leader_roles:
+                # Without roles the checked person is among the others: leave them out of their own average.
+                total, count = total - value, count - 1
+            if count <= 0 or total / count <= 0:
                 r.flags.append(t(lang, "check_no_average", name=check.name))
                 continue
-            ratio = value / fmean(others)
+            ratio = value / (total / count)
             lo = check.min_ratio if check.min_ratio is not None else 0
             hi = check.max_ratio if check.max_ratio is not None else math.inf
             if not lo - EPS <= ratio <= hi + EPS:
