@@ -61,6 +61,7 @@ update-messages: extract-messages
 
 bench: install-dev
 	$(BIN)/python bench/roster_import.py
+	$(BIN)/python bench/scoring.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -97,3 +97,20 @@ def test_demo_has_the_example_plans_and_a_2025_campaign_with_results(app, runner
     person = results[0].person_id
     html = client.get(f"/campaigns/{campaign.id}/results/{person}").get_data(as_text=True)
     assert "案件质量评查结果" in html and "计算过程" in html
+
+
+def test_every_example_plan_runs_as_a_campaign_on_the_demo(app, runner):
+    from review.campaigns.operations import create_campaign, move
+    from review.campaigns.models import Result
+    from review.org.models import Unit
+    from review.plans.models import StoredPlan
+
+    runner.invoke(args=["demo"])
+    county = db.session.scalar(select(Unit).where(Unit.code == "320921"))
+    for stored in db.session.scalars(select(StoredPlan)).all():
+        campaign = create_campaign(stored.latest, county, name=f"试运行 {stored.name}")
+        move(campaign, "open")
+        db.session.commit()
+        results = db.session.scalars(select(Result).where(Result.campaign_id == campaign.id)).all()
+        assert results and len(results) == len(campaign.subjects), stored.name
+        assert all(r.detail["lines"] for r in results)

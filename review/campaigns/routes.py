@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from wtforms import IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
@@ -108,7 +109,12 @@ def view(campaign_id: int):
     actions = [ACTIONS[s] for s in TRANSITIONS[campaign.state] if s in ACTIONS]
     if campaign.state is CampaignState.CLOSED:
         actions = ["reopen" if a == "open" else a for a in actions]
+    subjects = db.session.scalars(select(Person).join(CampaignSubject, CampaignSubject.person_id == Person.id)
+                                  .where(CampaignSubject.campaign_id == campaign.id)
+                                  .options(joinedload(Person.department), joinedload(Person.unit))
+                                  .order_by(Person.staff_no)).all()
     return render_template("campaigns/view.html", campaign=campaign, plan=campaign.plan_version.spec(),
+                           subjects=subjects,
                            progress=items, blockers=queries.blockers(campaign, items), actions=actions,
                            action_labels=ACTION_LABELS, source_labels=SOURCE_LABELS,
                            can_edit=current_user.role in EDITORS)

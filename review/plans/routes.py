@@ -89,6 +89,7 @@ EDITOR_TEXT = {
     "source": _l("Source"), "scale": _l("Scale code"), "groups": _l("Groups, e.g. leader:40, peer:30, democratic:30"),
     "questionnaire": _l("Questionnaire"), "measure": _l("Measure"), "method": _l("Method"),
     "per_occurrence": _l("Per occurrence"), "cap": _l("Cap"), "up": _l("Move up"), "down": _l("Move down"),
+    "indent": _l("Move under the indicator above"), "outdent": _l("Move out to the parent's level"),
     "add_child": _l("Add a sub-indicator"), "add_sibling": _l("Add an indicator below"), "remove": _l("Remove"),
     "confirm_remove": _l("Remove this dimension and everything under it?"), "new_indicator": _l("New indicator"),
     "plan_name": _l("Plan name"), "mode": _l("Mode"), "add_dimension": _l("Add a dimension"),

@@ -91,7 +91,8 @@
     return box;
   }
 
-  function nodeRow(node, siblings, index, depth) {
+  function nodeRow(node, siblings, index, depth, parent) {
+    // parent: {siblings, index} of the node's parent, or null at the top level.
     var li = el("li", {"class": "plan-node depth-" + depth});
     var row = el("div", {"class": "node-row"});
     row.appendChild(input(T.name, node.name, function (v) { node.name = v; }, {"class": "node-name"}));
@@ -100,6 +101,20 @@
       function (v) { node[sizeKey()] = num(v); }, {size: 5, inputmode: "decimal", "class": "node-size"}));
     row.appendChild(button("↑", T.up, function () { if (index > 0) { siblings.splice(index - 1, 0, siblings.splice(index, 1)[0]); } }));
     row.appendChild(button("↓", T.down, function () { if (index < siblings.length - 1) { siblings.splice(index + 1, 0, siblings.splice(index, 1)[0]); } }));
+    row.appendChild(button("→", T.indent, function () {
+      // Become the last child of the sibling above.
+      if (index === 0) { return; }
+      var above = siblings[index - 1];
+      delete above.source; above.children = above.children || [];
+      above.children.push(siblings.splice(index, 1)[0]);
+    }));
+    row.appendChild(button("←", T.outdent, function () {
+      // Become the sibling after the parent.
+      if (!parent) { return; }
+      var moved = siblings.splice(index, 1)[0];
+      parent.siblings.splice(parent.index + 1, 0, moved);
+      if (siblings.length === 0) { parent.siblings[parent.index].source = {type: "manual"}; }
+    }));
     row.appendChild(button("＋", T.add_child, function () {
       delete node.source; node.children = node.children || []; node.children.push(newNode());
     }));
@@ -110,7 +125,9 @@
     li.appendChild(row);
     if (node.children && node.children.length) {
       var ul = el("ul", {});
-      node.children.forEach(function (c, i) { ul.appendChild(nodeRow(c, node.children, i, depth + 1)); });
+      node.children.forEach(function (c, i) {
+        ul.appendChild(nodeRow(c, node.children, i, depth + 1, {siblings: siblings, index: index}));
+      });
       li.appendChild(ul);
     } else {
       if (node.children) { delete node.children; }
@@ -130,7 +147,7 @@
       })]));
     root.appendChild(head);
     var ul = el("ul", {"class": "plan-tree-editor"});
-    state.indicators.forEach(function (n, i) { ul.appendChild(nodeRow(n, state.indicators, i, 0)); });
+    state.indicators.forEach(function (n, i) { ul.appendChild(nodeRow(n, state.indicators, i, 0, null)); });
     root.appendChild(ul);
     root.appendChild(button(T.add_dimension, T.add_dimension, function () { state.indicators.push(newNode()); }));
   }

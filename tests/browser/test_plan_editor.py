@@ -52,3 +52,20 @@ def test_results_explain_every_line(page, live_server):
     breakdown = page.locator("#breakdown")
     expect(breakdown).to_contain_text("绩效办录入")
     expect(breakdown).to_contain_text("扣完为止")
+
+
+def test_indicators_move_between_levels(page, live_server):
+    office = live_server.logins["office"]
+    log_in(page, office.login, office.password)
+    page.goto("/plans/")
+    page.get_by_role("link", name="检察人员考核", exact=True).click()
+    page.get_by_role("link", name="编辑", exact=True).click()
+    live = page.locator("#plan-problems-live")
+    expect(live).to_contain_text("方案检查通过")
+    ability = "li.plan-node:has(> div.node-row input.node-code[value=ability])"
+    page.locator(ability).locator("> div.node-row").get_by_role("button", name="移到上一项之下").click()
+    # 业务能力 (25) is now under 工作业绩: the top level sums to 75 and 工作业绩's children to 125.
+    expect(live).to_contain_text("一级指标: 一级指标权重之和为 75，而不是 100")
+    expect(live).to_contain_text("工作业绩: 下级指标权重之和为 125，而不是 100")
+    page.locator(ability).locator("> div.node-row").get_by_role("button", name="移到上一级").click()
+    expect(live).to_contain_text("方案检查通过")
