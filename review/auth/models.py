@@ -4,11 +4,12 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from ..core.access import Role
 from ..core.timeutil import utcnow
+from ..core.types import str_enum
 from ..extensions import db
 from ..org.models import Person, Unit
 
@@ -28,9 +29,7 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     login: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(Enum(Role, name="role", native_enum=False, length=20,
-                                            values_callable=lambda e: [m.value for m in e],
-                                            validate_strings=True))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
     scope_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

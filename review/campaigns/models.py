@@ -11,19 +11,15 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (JSON, Date, DateTime, Enum, Float, ForeignKey, Integer, String, UniqueConstraint)
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.errors import DomainError
 from ..core.timeutil import utcnow
+from ..core.types import str_enum
 from ..extensions import db
 from ..org.models import Person, Unit
 from ..plans.models import PlanVersion
-
-
-def _enum(cls, name: str):
-    return Enum(cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e],
-                validate_strings=True)
 
 
 class PeriodKind(enum.StrEnum):
@@ -74,9 +70,9 @@ class Campaign(db.Model):
     plan_version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id", ondelete="RESTRICT"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
     year: Mapped[int] = mapped_column(Integer, index=True)
-    period_kind: Mapped[PeriodKind] = mapped_column(_enum(PeriodKind, "period_kind"))
+    period_kind: Mapped[PeriodKind] = mapped_column(str_enum(PeriodKind, "period_kind"))
     period_no: Mapped[int] = mapped_column(Integer, default=1)
-    state: Mapped[CampaignState] = mapped_column(_enum(CampaignState, "campaign_state"), default=CampaignState.DRAFT)
+    state: Mapped[CampaignState] = mapped_column(str_enum(CampaignState, "campaign_state"), default=CampaignState.DRAFT)
     publish_until: Mapped[date | None] = mapped_column(Date)
     k_threshold: Mapped[int] = mapped_column(Integer, default=3)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -155,7 +151,15 @@ class CampaignSubject(db.Model):
     person: Mapped[Person] = relationship()
 
 
-class ManualEntry(db.Model):
+class _PersonEntry:
+    """An input about one person: audited within that person's unit."""
+
+    @property
+    def audit_unit_path(self) -> str | None:
+        return self.person.unit.path if self.person and self.person.unit else None
+
+
+class ManualEntry(_PersonEntry, db.Model):
     """A value entered by the performance office for one person and indicator: points for a
     manual item, a number of occurrences for a bonus or deduction item. Always with a reason."""
 
@@ -177,12 +181,8 @@ class ManualEntry(db.Model):
     def audit_label(self) -> str:
         return f"{self.person.name if self.person else ''} · {self.indicator}"
 
-    @property
-    def audit_unit_path(self) -> str | None:
-        return self.person.unit.path if self.person and self.person.unit else None
 
-
-class VetoEntry(db.Model):
+class VetoEntry(_PersonEntry, db.Model):
     __tablename__ = "veto_entries"
     __audited__ = True
     __table_args__ = (UniqueConstraint("campaign_id", "person_id", "veto"),)
@@ -194,10 +194,6 @@ class VetoEntry(db.Model):
     reason: Mapped[str] = mapped_column(String(500))
 
     person: Mapped[Person] = relationship()
-
-    @property
-    def audit_unit_path(self) -> str | None:
-        return self.person.unit.path if self.person and self.person.unit else None
 
 
 class Result(db.Model):

@@ -6,17 +6,11 @@ import enum
 from datetime import date
 
 from flask_babel import get_locale, lazy_gettext as _l
-from sqlalchemy import (Boolean, Column, Date, Enum, ForeignKey, Integer, String, Table,
-                        UniqueConstraint)
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.types import str_enum
 from ..extensions import db
-
-
-def _enum(cls, name: str):
-    """Enums are stored as their short values in a plain VARCHAR: portable and readable in SQL."""
-    return Enum(cls, name=name, native_enum=False, length=20,
-                values_callable=lambda e: [m.value for m in e], validate_strings=True)
 
 
 class UnitLevel(enum.StrEnum):
@@ -98,7 +92,7 @@ class Unit(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(100))
-    level: Mapped[UnitLevel] = mapped_column(_enum(UnitLevel, "unit_level"))
+    level: Mapped[UnitLevel] = mapped_column(str_enum(UnitLevel, "unit_level"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
     # Materialised path ("/1/4/9/") so that a subtree is one indexed prefix query.
     path: Mapped[str] = mapped_column(String(255), index=True, default="/")
@@ -165,13 +159,13 @@ class Person(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     staff_no: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(50), index=True)
-    gender: Mapped[Gender | None] = mapped_column(_enum(Gender, "gender"))
+    gender: Mapped[Gender | None] = mapped_column(str_enum(Gender, "gender"))
     position: Mapped[str | None] = mapped_column(String(100))
     category_code: Mapped[str] = mapped_column(ForeignKey("categories.code", ondelete="RESTRICT"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="RESTRICT"),
                                                        index=True)
-    leader_role: Mapped[LeaderRole | None] = mapped_column(_enum(LeaderRole, "leader_role"))
+    leader_role: Mapped[LeaderRole | None] = mapped_column(str_enum(LeaderRole, "leader_role"))
     hired_on: Mapped[date | None] = mapped_column(Date)
     left_on: Mapped[date | None] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
