@@ -229,3 +229,24 @@ def test_explanations_in_english():
     plan = plan_of([Node("a", "a", weight=100.0, source=KpiSource("a", "linear", low=0.0, high=200.0))])
     [r] = score_campaign(plan, [subject(1)], {1: PersonInputs(kpis={"a": 50.0})}, lang="en")
     assert r.lines[0].explanation == "50 on the line from 0 to 200: 0.25 × 100 = 25"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 50), st.integers(0, 50)), min_size=2, max_size=10))
+def test_ties_break_as_declared_property(pairs):
+    """Ranks follow the total, then the declared tie-break indicator; what is still equal shares a rank."""
+    nodes = [Node("written", "笔试", weight=50.0, source=ManualSource()),
+             Node("work", "工作评价", weight=50.0, source=ManualSource())]
+    plan = plan_of(nodes, tie_break=("written",))
+    people = [subject(i) for i in range(len(pairs))]
+    inputs = {i: PersonInputs(manual={"written": (float(a), ""), "work": (float(b), "")})
+              for i, (a, b) in enumerate(pairs)}
+    results = score_campaign(plan, people, inputs)
+    for x in results:
+        for y in results:
+            kx = (round(x.total, 2), round(x.subtotals["written"], 2))
+            ky = (round(y.total, 2), round(y.subtotals["written"], 2))
+            if kx > ky:
+                assert x.rank_category < y.rank_category
+            elif kx == ky:
+                assert x.rank_category == y.rank_category
