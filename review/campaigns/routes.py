@@ -66,11 +66,6 @@ def _campaign(campaign_id: int) -> Campaign:
     return campaign
 
 
-def _editor(campaign: Campaign) -> None:
-    if current_user.role not in EDITORS:
-        abort(403)
-
-
 @bp.get("/")
 @roles(*READERS)
 def index():
