@@ -98,6 +98,7 @@ def register_hooks(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from .auth.cli import users_cli
+    from .ballots.cli import ballots_cli
     from .campaigns.cli import campaigns_cli
     from .plans.cli import plans_cli
     from .core.cli import audit_cli
@@ -110,3 +111,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(plans_cli)
     app.cli.add_command(campaigns_cli)
+    app.cli.add_command(ballots_cli)

@@ -1,5 +1,6 @@
 """Every model module, imported once so that the metadata (migrations, create_all) sees all tables."""
 from .auth import models as auth_models  # noqa: F401
+from .ballots import models as ballot_models  # noqa: F401
 from .campaigns import models as campaign_models  # noqa: F401
 from .core import audit  # noqa: F401
 from .org import models as org_models  # noqa: F401

@@ -49,8 +49,13 @@ def create_campaign(version: PlanVersion, unit: Unit, *, name: str | None = None
     return campaign
 
 
+def regenerate_assignments(campaign: Campaign, *, peer_sample: int | None = None) -> int:
+    from ..ballots import assignments
+    return assignments.generate(campaign, peer_sample=peer_sample)
+
+
 def refresh_subjects(campaign: Campaign) -> None:
-    """Re-derive who is appraised from the directory (drafts only)."""
+    """Re-derive who is appraised from the directory, and who rates them (drafts only)."""
     if campaign.state is not CampaignState.DRAFT:
         raise DomainError(_("Who is appraised is fixed once the campaign opens."))
     db.session.execute(delete(CampaignSubject).where(CampaignSubject.campaign_id == campaign.id))
@@ -58,6 +63,7 @@ def refresh_subjects(campaign: Campaign) -> None:
     db.session.add_all(CampaignSubject(campaign_id=campaign.id, person_id=p.id) for p in people)
     db.session.flush()
     db.session.expire(campaign, ["subjects"])
+    regenerate_assignments(campaign)
 
 
 def move(campaign: Campaign, action: str, *, until: date | None = None) -> None:
