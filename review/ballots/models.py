@@ -7,9 +7,10 @@ would time-stamp the vote. Answers are stored elsewhere and never reference an a
 from __future__ import annotations
 
 import enum
+import secrets
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, ForeignKey, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.types import str_enum
@@ -66,3 +67,65 @@ class Assignment(db.Model):
     @property
     def audit_unit_path(self) -> str | None:
         return self.ratee.unit.path if self.ratee and self.ratee.unit else None
+
+
+def random_id() -> str:
+    """128 random bits: the only key anonymous rows have (no sequence, no order)."""
+    return secrets.token_hex(16)
+
+
+class PoolEntry(db.Model):
+    """A submitted anonymous ballot, sealed, waiting to be mixed with others. It shares a
+    transaction with the participation flip, which is why it is sealed with a key the
+    database never holds, and why it is deleted as soon as it is mixed."""
+
+    __tablename__ = "ballot_pool"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AnonymousAnswer(db.Model):
+    """One answer of one mixed anonymous ballot. No voter, no token, no assignment, no time;
+    random keys only; on SQLite a WITHOUT ROWID table, so not even insertion order survives."""
+
+    __tablename__ = "ballot_answers"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    ballot: Mapped[str] = mapped_column(String(32), index=True)  # random, groups one ballot's answers
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    ratee_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"), index=True)
+    group: Mapped[RaterGroup] = mapped_column(str_enum(RaterGroup, "rater_group"))
+    indicator: Mapped[str] = mapped_column(String(40))
+    value: Mapped[float] = mapped_column(Float)
+
+
+class AnonymousComment(db.Model):
+    """A free-text comment of a mixed anonymous ballot: shown only in aggregate, shuffled."""
+
+    __tablename__ = "ballot_comments"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    ratee_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"), index=True)
+    group: Mapped[RaterGroup] = mapped_column(str_enum(RaterGroup, "rater_group"))
+    text: Mapped[str] = mapped_column(String(2000))
+
+
+class SignedAnswer(db.Model):
+    """Leader and self ballots are signed: they keep their assignment (and so their author)."""
+
+    __tablename__ = "ballot_signed_answers"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("assignment_id", "indicator"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("ballot_assignments.id", ondelete="CASCADE"), index=True)
+    indicator: Mapped[str] = mapped_column(String(40))
+    value: Mapped[float] = mapped_column(Float)
+    comment: Mapped[str | None] = mapped_column(String(2000))
+
+    assignment: Mapped[Assignment] = relationship()

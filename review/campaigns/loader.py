@@ -2,7 +2,7 @@
 aggregate queries (no per-person loops), score, and store the results."""
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from ..core.timeutil import utcnow
 from ..extensions import db
@@ -40,10 +40,38 @@ def gather(campaign: Campaign) -> tuple:
                                         .where(VetoEntry.campaign_id == campaign.id)):
         if pid in inputs:
             inputs[pid].vetoes.add(veto)
+    _gather_ballots(campaign, inputs)
     rolled = {node.code for _path, node in plan.leaves() if node.rollup}
     if rolled and campaign.period_kind is PeriodKind.YEAR:
         _gather_periods(campaign, rolled, inputs)
     return plan, subjects, inputs
+
+
+def _gather_ballots(campaign: Campaign, inputs: dict[int, PersonInputs]) -> None:
+    """Ballot sums and counts per ratee, indicator and rater group (GROUP BY in SQL). Anonymous groups
+    with fewer than the campaign's k ballots are withheld: the engine spreads their weight."""
+    from ..ballots.models import AnonymousAnswer, Assignment, SignedAnswer
+    anonymous = db.session.execute(
+        select(AnonymousAnswer.ratee_id, AnonymousAnswer.group, AnonymousAnswer.indicator,
+               func.sum(AnonymousAnswer.value), func.count(AnonymousAnswer.id))
+        .where(AnonymousAnswer.campaign_id == campaign.id)
+        .group_by(AnonymousAnswer.ratee_id, AnonymousAnswer.group, AnonymousAnswer.indicator))
+    for ratee, group, code, total, count in anonymous:
+        if ratee not in inputs:
+            continue
+        if count < campaign.k_threshold:
+            inputs[ratee].withheld.setdefault(code, set()).add(group.value)
+        else:
+            inputs[ratee].ballots.setdefault(code, {})[group.value] = (float(total), int(count))
+    signed = db.session.execute(
+        select(Assignment.ratee_id, Assignment.group, SignedAnswer.indicator, func.sum(SignedAnswer.value),
+               func.count(SignedAnswer.id))
+        .join(SignedAnswer, SignedAnswer.assignment_id == Assignment.id)
+        .where(Assignment.campaign_id == campaign.id)
+        .group_by(Assignment.ratee_id, Assignment.group, SignedAnswer.indicator))
+    for ratee, group, code, total, count in signed:
+        if ratee in inputs:
+            inputs[ratee].ballots.setdefault(code, {})[group.value] = (float(total), int(count))
 
 
 def _gather_periods(campaign: Campaign, codes: set[str], inputs: dict[int, PersonInputs]) -> None:

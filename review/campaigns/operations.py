@@ -72,6 +72,8 @@ def move(campaign: Campaign, action: str, *, until: date | None = None) -> None:
         campaign.open()
     elif action == "close":
         campaign.close()
+        from ..ballots.voting import mix
+        mix(campaign, force=True)  # nothing stays sealed in the pool once voting ends
     elif action == "reopen":
         campaign.reopen()
     elif action == "publish":

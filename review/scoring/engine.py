@@ -51,6 +51,8 @@ class PersonInputs:
     # Roll-ups: code → the same indicator's results in the year's shorter campaigns, in period
     # order, as (period label, points, maximum there).
     periods: dict[str, list[tuple[str, float, float]]] = field(default_factory=dict)
+    # code → rater groups whose ballots exist but stay hidden (fewer than the campaign's k).
+    withheld: dict[str, set[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -150,7 +152,7 @@ class _Scorer:
         if node.rollup and data.periods.get(node.code):
             self._rollup(line, node.rollup, data.periods[node.code], top)
         elif isinstance(src, BallotSource):
-            self._ballot(line, src, data.ballots.get(node.code, {}), top)
+            self._ballot(line, src, data.ballots.get(node.code, {}), top, data.withheld.get(node.code, set()))
         elif isinstance(src, SurveySource):
             if node.code in data.surveys:
                 index = data.surveys[node.code]
@@ -213,17 +215,22 @@ class _Scorer:
                                  points=_n(line.points))
         line.raw = parts
 
-    def _ballot(self, line: Line, src: BallotSource, groups: dict[str, tuple[float, int]], top: float) -> None:
+    def _ballot(self, line: Line, src: BallotSource, groups: dict[str, tuple[float, int]], top: float,
+                withheld: set[str] = frozenset()) -> None:
         scale = self.scales[src.scale]
         present = [(g, w) for g, w in src.groups if groups.get(g, (0, 0))[1] > 0]
         if not present:
+            # Say why there is no score when ballots exist but stay hidden.
+            line.notes.extend(t(self.lang, "group_withheld", group=group_name(self.lang, g), weight=_n(w))
+                              for g, w in src.groups if g in withheld)
             return
         weight_present = sum(w for _, w in present)
         fraction, parts = 0.0, []
         for g, w in src.groups:
             total, count = groups.get(g, (0.0, 0))
             if count <= 0:
-                line.notes.append(t(self.lang, "group_absent", group=group_name(self.lang, g), weight=_n(w)))
+                key = "group_withheld" if g in withheld else "group_absent"
+                line.notes.append(t(self.lang, key, group=group_name(self.lang, g), weight=_n(w)))
                 continue
             mean = total / count
             if src.mapping == "range":

@@ -7,6 +7,8 @@ MESSAGES = {
               "%(group)s %(weight)s%%: mean %(mean)s of %(top)s (%(count)s ballots)"),
     "group_absent": ("%(group)s 无有效票，其 %(weight)s%% 权重按比例分给其他组",
                      "%(group)s has no valid ballots; its %(weight)s%% is spread over the other groups"),
+    "group_withheld": ("%(group)s 有效票少于保密下限，不单独计算，其 %(weight)s%% 权重按比例分给其他组",
+                       "%(group)s has too few ballots to be shown; its %(weight)s%% is spread over the other groups"),
     "ballot_total": ("折合 %(fraction)s × %(max)s 分 = %(points)s 分", "%(fraction)s × %(max)s points = %(points)s"),
     "survey_linear": ("满意度指数 %(index)s ÷ 100 × %(max)s 分 = %(points)s 分",
                       "satisfaction index %(index)s ÷ 100 × %(max)s points = %(points)s"),
