@@ -12,6 +12,8 @@ def register_template_helpers(app) -> None:
     app.jinja_env.filters["date"] = lambda v, fmt="medium": format_date(v, fmt) if v else ""
     app.jinja_env.filters["datetime"] = lambda v, fmt="medium": format_datetime(v, fmt) if v else ""
     app.jinja_env.filters["number"] = lambda v: format_decimal(v) if v is not None else ""
+    # A number as a form value: 10.0 → "10", 2.5 → "2.5" (what float() reads back).
+    app.jinja_env.filters["plain"] = lambda v: f"{v:g}"
 
     @app.context_processor
     def inject():

@@ -48,6 +48,8 @@ ROUTES = [
     ("GET", "/plans/versions/{version}/edit", EDITORS),
     ("POST", "/plans/versions/{version}/save", EDITORS),
     ("POST", "/plans/validate", EDITORS),
+    ("GET", "/ballots/", ALL),
+    ("GET", "/ballots/grid/{campaign}/democratic", ALL),
     ("GET", "/campaigns/", READERS),
     ("POST", "/campaigns/", EDITORS),
     ("GET", "/campaigns/{campaign}", READERS),

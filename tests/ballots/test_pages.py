@@ -1,0 +1,69 @@
+"""Voting pages: the to-do list, a signed ballot, the anonymous grid sent all or nothing."""
+import pytest
+from sqlalchemy import select
+
+from review.ballots.models import Assignment, PoolEntry, RaterGroup, SignedAnswer
+from review.campaigns import operations as ops
+from review.core.access import Role
+from review.extensions import db
+from review.plans.operations import save_plan
+from review.plans.yaml_io import load_plan
+
+from ..factories import small_institution
+from .test_assignments import PLAN
+
+
+@pytest.fixture
+def voters(make):
+    o = small_institution(make)
+    campaign = ops.create_campaign(save_plan(load_plan(PLAN)), o["county"])
+    ops.move(campaign, "open")
+    staff = make.user(Role.STAFF, person=o["s1"][0])
+    head = make.user(Role.LEADER, person=o["h1"])
+    make.commit()
+    return o, campaign, staff, head
+
+
+def test_todo_lists_signed_ballots_and_the_democratic_sheet(client, auth, voters):
+    o, c, staff, _head = voters
+    auth.as_user(staff)
+    html = client.get("/ballots/").get_data(as_text=True)
+    assert f"/ballots/grid/{c.id}/democratic" in html      # the leaders, on one anonymous sheet
+    assert "自评" in html                                      # self-assessment, signed
+
+
+def test_signed_leader_ballot_through_the_page(client, auth, voters):
+    o, c, _staff, head = voters
+    auth.as_user(head)
+    a = db.session.scalar(select(Assignment).where(Assignment.rater_id == o["h1"].id,
+                                                   Assignment.ratee_id == o["s1"][0].id,
+                                                   Assignment.group == RaterGroup.LEADER))
+    html = client.get(f"/ballots/{a.id}").get_data(as_text=True)
+    assert "签名" in html or "signed" in html
+    resp = client.post(f"/ballots/{a.id}", data={"q-conduct": "8", "comment": "踏实"})
+    assert resp.status_code == 302
+    assert db.session.scalars(select(SignedAnswer)).one().value == 8
+    assert client.post(f"/ballots/{a.id}", data={"q-conduct": "8"}).status_code == 422  # only once
+
+
+def test_grid_is_sent_all_or_nothing(client, auth, voters):
+    o, c, staff, _head = voters
+    auth.as_user(staff)
+    rows = db.session.scalars(select(Assignment).where(Assignment.rater_id == o["s1"][0].id,
+                                                       Assignment.group == RaterGroup.DEMOCRATIC)).all()
+    data = {f"a{a.id}-leadership": "80" for a in rows}
+    missing = dict(data)
+    missing.pop(f"a{rows[0].id}-leadership")
+    assert client.post(f"/ballots/grid/{c.id}/democratic", data=missing).status_code == 422
+    assert db.session.scalars(select(PoolEntry)).all() == []
+    assert not any(db.session.get(Assignment, a.id).completed for a in rows)
+    assert client.post(f"/ballots/grid/{c.id}/democratic", data=data).status_code == 302
+    db.session.expire_all()
+    assert all(db.session.get(Assignment, a.id).completed for a in rows)
+
+
+def test_nobody_opens_someone_elses_ballot(client, auth, voters):
+    o, c, staff, _head = voters
+    auth.as_user(staff)
+    other = db.session.scalar(select(Assignment).where(Assignment.rater_id != o["s1"][0].id))
+    assert client.get(f"/ballots/{other.id}").status_code == 404
