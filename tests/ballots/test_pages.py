@@ -39,7 +39,7 @@ def test_signed_leader_ballot_through_the_page(client, auth, voters):
                                                    Assignment.ratee_id == o["s1"][0].id,
                                                    Assignment.group == RaterGroup.LEADER))
     html = client.get(f"/ballots/{a.id}").get_data(as_text=True)
-    assert "签名" in html or "signed" in html
+    assert "实名评价" in html  # the form says the ballot is signed
     resp = client.post(f"/ballots/{a.id}", data={"q-conduct": "8", "comment": "踏实"})
     assert resp.status_code == 302
     assert db.session.scalars(select(SignedAnswer)).one().value == 8
