@@ -133,3 +133,27 @@ def counts(campaign: Campaign) -> dict[str, tuple[int, int]]:
                                      func.sum(cast(Assignment.completed, Integer)))
                               .where(Assignment.campaign_id == campaign.id).group_by(Assignment.group))
     return {g.value: (n, int(done or 0)) for g, n, done in rows}
+
+
+def participation(campaign: Campaign) -> list[tuple[str, str, int, int]]:
+    """(department, group, completed, assigned) per rater department and group — who has voted is
+    known, never what. One GROUP BY query."""
+    from ..org.models import Department
+    rows = db.session.execute(
+        select(Department.name, Assignment.group, func.sum(cast(Assignment.completed, Integer)),
+               func.count(Assignment.id))
+        .join(Person, Person.id == Assignment.rater_id)
+        .outerjoin(Department, Department.id == Person.department_id)
+        .where(Assignment.campaign_id == campaign.id)
+        .group_by(Department.name, Assignment.group)
+        .order_by(Department.name, Assignment.group))
+    return [(dept or "—", group.value, int(done or 0), n) for dept, group, done, n in rows]
+
+
+def not_yet_voted(campaign: Campaign) -> list[tuple[Person, int]]:
+    """People with ballots still to cast, and how many."""
+    rows = db.session.execute(
+        select(Person, func.count(Assignment.id)).join(Assignment, Assignment.rater_id == Person.id)
+        .where(Assignment.campaign_id == campaign.id, Assignment.completed.is_(False))
+        .group_by(Person.id).order_by(Person.staff_no))
+    return [(p, n) for p, n in rows]

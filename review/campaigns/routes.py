@@ -242,3 +242,64 @@ def veto(campaign_id: int, person_id: int):
         db.session.commit()
         flash(_("Saved."), "success")
     return redirect(url_for("campaigns.breakdown", campaign_id=campaign.id, person_id=person.id))
+
+
+@bp.get("/<int:campaign_id>/ballots")
+@roles(*READERS)
+def ballots(campaign_id: int):
+    """Who rates whom, participation per department and rater group, and who has not voted yet."""
+    from ..ballots import assignments
+    from ..ballots.models import Assignment
+    campaign = _campaign(campaign_id)
+    rows = db.session.scalars(select(Assignment).where(Assignment.campaign_id == campaign.id)
+                              .options(joinedload(Assignment.rater), joinedload(Assignment.ratee))
+                              .order_by(Assignment.ratee_id, Assignment.group, Assignment.rater_id)).all()
+    by_ratee: dict = {}
+    for a in rows:
+        by_ratee.setdefault(a.ratee, {}).setdefault(a.group, []).append(a)
+    return render_template("campaigns/ballots.html", campaign=campaign, by_ratee=by_ratee,
+                           counts=assignments.counts(campaign), participation=assignments.participation(campaign),
+                           waiting=assignments.not_yet_voted(campaign), form=FlaskForm(),
+                           can_edit=current_user.role in EDITORS and campaign.state is CampaignState.DRAFT,
+                           groups=list(assignment_groups()))
+
+
+def assignment_groups():
+    from ..ballots.models import RaterGroup
+    return [g for g in RaterGroup if g.value != "outside"]
+
+
+@bp.post("/<int:campaign_id>/ballots/edit")
+@roles(*EDITORS)
+def ballots_edit(campaign_id: int):
+    from ..ballots import assignments
+    from ..ballots.models import Assignment, RaterGroup
+    campaign = _campaign(campaign_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    action = request.form.get("action")
+    try:
+        if action == "regenerate":
+            n = assignments.generate(campaign)
+            flash(_("%(n)d assignments generated.", n=n), "success")
+        elif action == "remove":
+            a = db.session.get(Assignment, request.form.get("assignment", type=int) or 0)
+            if a is None or a.campaign_id != campaign.id:
+                abort(404)
+            assignments.remove(campaign, a)
+            flash(_("Saved."), "success")
+        elif action == "add":
+            rater = db.session.scalar(select(Person).where(Person.staff_no == (request.form.get("rater") or "").strip()))
+            ratee = db.session.get(Person, request.form.get("ratee", type=int) or 0)
+            if rater is None or ratee is None:
+                raise DomainError(_("No person has this staff number."))
+            assignments.add(campaign, rater, ratee, RaterGroup(request.form.get("group", "peer")))
+            flash(_("Saved."), "success")
+        else:
+            abort(400)
+    except (DomainError, ValueError) as e:
+        db.session.rollback()
+        flash(getattr(e, "message", str(e)), "error")
+    else:
+        db.session.commit()
+    return redirect(url_for("campaigns.ballots", campaign_id=campaign.id))

@@ -56,6 +56,8 @@ ROUTES = [
     ("POST", "/campaigns/{campaign}/move", EDITORS),
     ("GET", "/campaigns/{campaign}/enter/work", EDITORS),
     ("GET", "/campaigns/{campaign}/results", READERS),
+    ("GET", "/campaigns/{campaign}/ballots", READERS),
+    ("POST", "/campaigns/{campaign}/ballots/edit", EDITORS),
     ("GET", "/campaigns/{campaign}/results/{s1}", READERS),
     ("POST", "/campaigns/{campaign}/results/{s1}/veto", EDITORS),
 ]

@@ -67,3 +67,28 @@ def test_nobody_opens_someone_elses_ballot(client, auth, voters):
     auth.as_user(staff)
     other = db.session.scalar(select(Assignment).where(Assignment.rater_id != o["s1"][0].id))
     assert client.get(f"/ballots/{other.id}").status_code == 404
+
+
+def test_office_reviews_and_edits_assignments_before_opening(client, auth, make):
+    o = small_institution(make)
+    campaign = ops.create_campaign(save_plan(load_plan(PLAN)), o["county"])
+    office = make.user(Role.OFFICE, person=make.person(department=o["d3"]), scope=o["county"])
+    make.commit()
+    auth.as_user(office)
+    html = client.get(f"/campaigns/{campaign.id}/ballots").get_data(as_text=True)
+    assert "一部干警0" in html and "participation" in html
+    victim = db.session.scalar(select(Assignment).where(Assignment.campaign_id == campaign.id,
+                                                        Assignment.group == RaterGroup.PEER))
+    client.post(f"/campaigns/{campaign.id}/ballots/edit", data={"action": "remove", "assignment": victim.id})
+    assert db.session.get(Assignment, victim.id) is None
+    client.post(f"/campaigns/{campaign.id}/ballots/edit", data={
+        "action": "add", "ratee": o["s1"][0].id, "rater": o["s3"][0].staff_no, "group": "peer"})
+    assert db.session.scalar(select(Assignment).where(Assignment.rater_id == o["s3"][0].id,
+                                                      Assignment.ratee_id == o["s1"][0].id))
+    ops.move(campaign, "open")
+    db.session.commit()
+    count = db.session.scalar(select(db.func.count(Assignment.id)))
+    client.post(f"/campaigns/{campaign.id}/ballots/edit", data={"action": "regenerate"})
+    assert db.session.scalar(select(db.func.count(Assignment.id))) == count  # fixed once open
+    html = client.get(f"/campaigns/{campaign.id}/ballots").get_data(as_text=True)
+    assert "一部干警0" in html  # not yet voted, listed by name — what they would answer is nowhere
