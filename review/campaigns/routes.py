@@ -261,7 +261,8 @@ def ballots(campaign_id: int):
                            counts=assignments.counts(campaign), participation=assignments.participation(campaign),
                            waiting=assignments.not_yet_voted(campaign), form=FlaskForm(),
                            can_edit=current_user.role in EDITORS and campaign.state is CampaignState.DRAFT,
-                           groups=list(assignment_groups()))
+                           groups=list(assignment_groups()),
+                           group_labels={g.value: g.label for g in assignment_groups()})
 
 
 def assignment_groups():
