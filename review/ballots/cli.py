@@ -1,19 +1,12 @@
 """`flask --app wsgi ballots ...`"""
 import click
 
-from ..campaigns.models import Campaign
+from ..campaigns.cli import campaign_or_fail as _campaign
 from ..core.errors import DomainError
 from ..extensions import db
 from . import assignments
 
 ballots_cli = click.Group("ballots", help="Staff ballots: assignments and participation.")
-
-
-def _campaign(campaign_id: int) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise click.ClickException(f"No campaign {campaign_id}.")
-    return campaign
 
 
 @ballots_cli.command("assign")

@@ -13,7 +13,7 @@ from .models import Campaign, PeriodKind, Result
 campaigns_cli = click.Group("campaigns", help="Campaigns: create, move through the lifecycle, enter scores, results.")
 
 
-def _campaign(campaign_id: int) -> Campaign:
+def campaign_or_fail(campaign_id: int) -> Campaign:
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
         raise click.ClickException(f"No campaign {campaign_id}.")
@@ -53,7 +53,7 @@ def create(plan_name, version, unit_code, year, period, period_no, name):
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day of the publication period.")
 def move(campaign_id: int, action: str, until):
     """Move a campaign through its lifecycle; an illegal move is refused."""
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_fail(campaign_id)
     _run(lambda: ops.move(campaign, action, until=until.date() if until else None))
     db.session.commit()
     click.echo(f"{campaign.name}: {campaign.state.value}")
@@ -67,7 +67,7 @@ def move(campaign_id: int, action: str, until):
 @click.option("--reason", required=True)
 def enter(campaign_id: int, staff_no: str, indicator: str, value: float, reason: str):
     """Enter points (manual item) or occurrences (bonus/deduction item) for one person."""
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_fail(campaign_id)
     person = db.session.scalar(select(Person).where(Person.staff_no == staff_no))
     if person is None:
         raise click.ClickException(f"No person has staff number {staff_no}.")
@@ -80,7 +80,7 @@ def enter(campaign_id: int, staff_no: str, indicator: str, value: float, reason:
 @click.argument("campaign_id", type=int)
 def results(campaign_id: int):
     """Print the results: staff number, name, total, grade, ranks."""
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_fail(campaign_id)
     recompute(campaign)
     db.session.commit()
     rows = db.session.execute(select(Person.staff_no, Person.name, Result.total, Result.grade, Result.rank_category,

@@ -4,12 +4,12 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 
 from ..core import audit
 from ..core.errors import DomainError
 from ..extensions import db
-from ..org.models import Person, Unit
+from ..org.models import LeaderRole, Person, Unit
 from ..plans.models import PlanVersion
 from ..plans.spec import BonusSource, DeductionSource, ManualSource, Plan
 from .loader import recompute
@@ -21,12 +21,10 @@ def appraised_people(plan: Plan, unit: Unit) -> list[Person]:
     stmt = select(Person).join(Unit, Unit.id == Person.unit_id).where(
         Unit.path.startswith(unit.path, autoescape=True), Person.active.is_(True))
     cats, roles = plan.appraises.categories, plan.appraises.leader_roles
-    people = db.session.scalars(stmt.order_by(Person.staff_no)).all()
     if cats or roles:
-        people = [p for p in people
-                  if (cats and p.category_code in cats)
-                  or (roles and p.leader_role is not None and p.leader_role.value in roles)]
-    return people
+        stmt = stmt.where(or_(Person.category_code.in_(cats),
+                              Person.leader_role.in_([LeaderRole(r) for r in roles])))
+    return list(db.session.scalars(stmt.order_by(Person.staff_no)))
 
 
 def create_campaign(version: PlanVersion, unit: Unit, *, name: str | None = None, year: int | None = None,
@@ -89,10 +87,15 @@ def move(campaign: Campaign, action: str, *, until: date | None = None) -> None:
     recompute(campaign, force=True)
 
 
-def _leaf(plan: Plan, code: str):
-    for _path, node in plan.leaves():
-        if node.code == code:
-            return node
+# Sources whose values the performance office enters by hand (points, or occurrences).
+BY_HAND = (ManualSource, BonusSource, DeductionSource)
+
+
+def hand_entered_leaf(plan: Plan, code: str):
+    """(path, node) of the leaf with this code when it is entered by hand, else None."""
+    for path, node in plan.leaves():
+        if node.code == code and isinstance(node.source, BY_HAND):
+            return path, node
     return None
 
 
@@ -105,9 +108,10 @@ def set_manual_entry(campaign: Campaign, person: Person, indicator: str, value: 
     if not db.session.get(CampaignSubject, (campaign.id, person.id)):
         raise DomainError(_("%(name)s is not appraised in this campaign.", name=person.name))
     plan = campaign.plan_version.spec()
-    node = _leaf(plan, indicator)
-    if node is None or not isinstance(node.source, (ManualSource, BonusSource, DeductionSource)):
+    found = hand_entered_leaf(plan, indicator)
+    if found is None:
         raise DomainError(_("%(code)s is not an indicator entered by hand.", code=indicator))
+    node = found[1]
     if not (reason or "").strip():
         raise DomainError(_("Every entry needs a reason."))
     if isinstance(node.source, ManualSource):

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from ..core.access import Role
 from ..extensions import db
 from ..org.models import Department, Person, Unit
-from ..plans.spec import BonusSource, DeductionSource, ManualSource
+from .operations import BY_HAND
 from .models import Campaign, CampaignSubject, ManualEntry, Result
 
 
@@ -49,7 +49,7 @@ def progress(campaign: Campaign) -> list[Progress]:
         .where(ManualEntry.campaign_id == campaign.id).group_by(ManualEntry.indicator)).all())
     out = []
     for path, node in plan.leaves():
-        by_hand = isinstance(node.source, (ManualSource, BonusSource, DeductionSource))
+        by_hand = isinstance(node.source, BY_HAND)
         out.append(Progress(node.code, " › ".join(path), node.source.type, counts.get(node.code, 0), total, by_hand))
     return out
 
@@ -83,6 +83,14 @@ def results_table(campaign: Campaign, *, category: str | None = None, department
         "staff_no": (Person.staff_no,),
     }.get(sort, (Person.category_code, Result.rank_category, Person.staff_no))
     return db.session.execute(stmt.order_by(*order)).all()
+
+
+def result_departments(campaign: Campaign) -> list[str]:
+    """The departments that appear in the results, for the filter (one DISTINCT query)."""
+    return list(db.session.scalars(
+        select(Department.name).distinct().join(Person, Person.department_id == Department.id)
+        .join(Result, Result.person_id == Person.id).where(Result.campaign_id == campaign.id)
+        .order_by(Department.name)))
 
 
 def grade_counts(rows) -> Counter:

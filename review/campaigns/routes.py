@@ -21,7 +21,6 @@ from ..org.models import Person, Unit
 from ..org.queries import visible_units
 from ..org.terminology import all_categories
 from ..plans.models import PlanVersion, StoredPlan
-from ..plans.spec import BonusSource, DeductionSource, ManualSource
 from . import operations as ops
 from .loader import recompute
 from . import queries
@@ -142,10 +141,8 @@ def move(campaign_id: int):
 
 def _hand_leaf(campaign: Campaign, code: str):
     plan = campaign.plan_version.spec()
-    for path, node in plan.leaves():
-        if node.code == code and isinstance(node.source, (ManualSource, BonusSource, DeductionSource)):
-            return plan, path, node
-    abort(404)
+    found = ops.hand_entered_leaf(plan, code) or abort(404)
+    return plan, found[0], found[1]
 
 
 @bp.route("/<int:campaign_id>/enter/<code>", methods=["GET", "POST"])
@@ -206,8 +203,7 @@ def results(campaign_id: int):
     department = request.args.get("department") or None
     sort = request.args.get("sort", "rank")
     rows = queries.results_table(campaign, category=category, department=department, sort=sort)
-    all_rows = queries.results_table(campaign)
-    departments = sorted({r[2] for r in all_rows if r[2]})
+    departments = queries.result_departments(campaign)
     return render_template("campaigns/results.html", campaign=campaign, rows=rows, sort=sort, category=category,
                            department=department, departments=departments, categories=all_categories(),
                            grades=queries.grade_counts(rows))
