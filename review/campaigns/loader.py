@@ -2,7 +2,7 @@
 aggregate queries (no per-person loops), score, and store the results."""
 from __future__ import annotations
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert, select
 
 from ..core.timeutil import utcnow
 from ..extensions import db
@@ -48,30 +48,25 @@ def gather(campaign: Campaign) -> tuple:
 
 
 def _gather_ballots(campaign: Campaign, inputs: dict[int, PersonInputs]) -> None:
-    """Ballot sums and counts per ratee, indicator and rater group (GROUP BY in SQL). Anonymous groups
-    with fewer than the campaign's k ballots are withheld: the engine spreads their weight."""
-    from ..ballots.models import AnonymousAnswer, Assignment, SignedAnswer
-    anonymous = db.session.execute(
-        select(AnonymousAnswer.ratee_id, AnonymousAnswer.group, AnonymousAnswer.indicator,
-               func.sum(AnonymousAnswer.value), func.count(AnonymousAnswer.id))
-        .where(AnonymousAnswer.campaign_id == campaign.id)
-        .group_by(AnonymousAnswer.ratee_id, AnonymousAnswer.group, AnonymousAnswer.indicator))
-    for ratee, group, code, total, count in anonymous:
+    """Ballot sums and counts per ratee, indicator and rater group, as the disclosure rule lets them
+    through (review/ballots/disclosure.py): the engine never uses what a page may not show, so no
+    score can be combined with a page to reveal a hidden group."""
+    from ..ballots import results
+    for (ratee, code), d in results.disclosed(campaign).items():
         if ratee not in inputs:
             continue
-        if count < campaign.k_threshold:
-            inputs[ratee].withheld.setdefault(code, set()).add(group.value)
-        else:
-            inputs[ratee].ballots.setdefault(code, {})[group.value] = (float(total), int(count))
-    signed = db.session.execute(
-        select(Assignment.ratee_id, Assignment.group, SignedAnswer.indicator, func.sum(SignedAnswer.value),
-               func.count(SignedAnswer.id))
-        .join(SignedAnswer, SignedAnswer.assignment_id == Assignment.id)
-        .where(Assignment.campaign_id == campaign.id)
-        .group_by(Assignment.ratee_id, Assignment.group, SignedAnswer.indicator))
-    for ratee, group, code, total, count in signed:
+        data = inputs[ratee]
+        for group, tally in d.shown.items():
+            data.ballots.setdefault(code, {})[group] = (tally.total, tally.count)
+        if d.others is not None:
+            data.ballots.setdefault(code, {})["others"] = (d.others.total, d.others.count)
+            data.pooled[code] = set(d.pooled)
+        if d.withheld:
+            data.withheld.setdefault(code, set()).update(d.withheld)
+    for (ratee, code), groups in results.signed_tallies(campaign).items():
         if ratee in inputs:
-            inputs[ratee].ballots.setdefault(code, {})[group.value] = (float(total), int(count))
+            for group, tally in groups.items():
+                inputs[ratee].ballots.setdefault(code, {})[group] = (tally.total, tally.count)
 
 
 def _gather_periods(campaign: Campaign, codes: set[str], inputs: dict[int, PersonInputs]) -> None:

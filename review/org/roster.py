@@ -22,13 +22,13 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
 from sqlalchemy import delete, insert, select, update
 
 from ..core import audit
+from ..core.spreadsheet import text_cell
 from ..extensions import db
 from .terminology import all_categories, role_labels
 from ..auth.models import User
@@ -709,23 +709,13 @@ def template_workbook(example_unit: Unit | None = None) -> bytes:
     return out.getvalue()
 
 
-def _as_text(ws, value):
-    """openpyxl writes a string starting with "=" as a formula: a name like
-    =HYPERLINK(...) would run in the reader's Excel. Keep such values text."""
-    if isinstance(value, str) and value.startswith("="):
-        cell = WriteOnlyCell(ws, value=value)
-        cell.data_type = "s"
-        return cell
-    return value
-
-
 def export_workbook(people: Iterable[Person]) -> bytes:
     """The roster as .xlsx, in the import format (export, edit, re-import)."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(ROSTER_SHEET)
     ws.append([c.zh for c in COLUMNS])
     for p in people:
-        ws.append([_as_text(ws, v) for v in [
+        ws.append([text_cell(ws, v) for v in [
             p.staff_no, p.name, {"M": "男", "F": "女"}.get(p.gender.value) if p.gender else "",
             p.unit.code, p.unit.name, p.department.name if p.department else "", p.position or "",
             p.category.label_zh, _role_word(p.leader_role), "、".join(d.name for d in p.supervised),

@@ -18,13 +18,12 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SubmitField
 
 from ..core.access import DIRECTORY_EDITORS, DIRECTORY_READERS, Role, roles
+from ..core.spreadsheet import XLSX
 from ..extensions import db
 from .queries import roster_export_query
 from .roster import RosterImporter, export_workbook, template_workbook
 
 bp = Blueprint("roster", __name__, url_prefix="/org/roster")
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class UploadForm(FlaskForm):

@@ -53,6 +53,9 @@ class PersonInputs:
     periods: dict[str, list[tuple[str, float, float]]] = field(default_factory=dict)
     # code → rater groups whose ballots exist but stay hidden (fewer than the campaign's k).
     withheld: dict[str, set[str]] = field(default_factory=dict)
+    # code → rater groups pooled under ballots[code]["others"] (review/ballots/disclosure.py):
+    # the pool carries the sum of their weights.
+    pooled: dict[str, set[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -152,7 +155,8 @@ class _Scorer:
         if node.rollup and data.periods.get(node.code):
             self._rollup(line, node.rollup, data.periods[node.code], top)
         elif isinstance(src, BallotSource):
-            self._ballot(line, src, data.ballots.get(node.code, {}), top, data.withheld.get(node.code, set()))
+            self._ballot(line, src, data.ballots.get(node.code, {}), top, data.withheld.get(node.code, set()),
+                         data.pooled.get(node.code, set()))
         elif isinstance(src, SurveySource):
             if node.code in data.surveys:
                 index = data.surveys[node.code]
@@ -216,9 +220,13 @@ class _Scorer:
         line.raw = parts
 
     def _ballot(self, line: Line, src: BallotSource, groups: dict[str, tuple[float, int]], top: float,
-                withheld: set[str] = frozenset()) -> None:
+                withheld: set[str] = frozenset(), pooled: set[str] = frozenset()) -> None:
         scale = self.scales[src.scale]
-        present = [(g, w) for g, w in src.groups if groups.get(g, (0, 0))[1] > 0]
+        declared = [(g, w) for g, w in src.groups if g not in pooled]
+        pool_weight = sum(w for g, w in src.groups if g in pooled)
+        if pool_weight and groups.get("others", (0, 0))[1] > 0:
+            declared.append(("others", pool_weight))
+        present = [(g, w) for g, w in declared if groups.get(g, (0, 0))[1] > 0]
         if not present:
             # Say why there is no score when ballots exist but stay hidden.
             line.notes.extend(t(self.lang, "group_withheld", group=group_name(self.lang, g), weight=_n(w))
@@ -226,7 +234,7 @@ class _Scorer:
             return
         weight_present = sum(w for _, w in present)
         fraction, parts = 0.0, []
-        for g, w in src.groups:
+        for g, w in declared:
             total, count = groups.get(g, (0.0, 0))
             if count <= 0:
                 key = "group_withheld" if g in withheld else "group_absent"
@@ -239,7 +247,12 @@ class _Scorer:
                 f = mean / scale.max_value
             share = w / weight_present if weight_present else 0
             fraction += share * _clamp(f)
-            parts.append(t(self.lang, "group", group=group_name(self.lang, g), weight=_n(share * 100),
+            name = group_name(self.lang, g)
+            if g == "others":
+                sep = ", " if self.lang == "en" else "、"
+                name = t(self.lang, "pooled", groups=sep.join(group_name(self.lang, p) for p, _w in src.groups
+                                                              if p in pooled))
+            parts.append(t(self.lang, "group", group=name, weight=_n(share * 100),
                            mean=_n(mean), top=_n(scale.max_value), count=count))
         line.points = _clamp(fraction) * top
         line.raw = "; ".join(parts)

@@ -9,6 +9,7 @@ MESSAGES = {
                      "%(group)s has no valid ballots; its %(weight)s%% is spread over the other groups"),
     "group_withheld": ("%(group)s 有效票少于保密下限，不单独计算，其 %(weight)s%% 权重按比例分给其他组",
                        "%(group)s has too few ballots to be shown; its %(weight)s%% is spread over the other groups"),
+    "pooled": ("%(groups)s（票数少，合并计算）", "%(groups)s (few ballots, pooled)"),
     "ballot_total": ("折合 %(fraction)s × %(max)s 分 = %(points)s 分", "%(fraction)s × %(max)s points = %(points)s"),
     "survey_linear": ("满意度指数 %(index)s ÷ 100 × %(max)s 分 = %(points)s 分",
                       "satisfaction index %(index)s ÷ 100 × %(max)s points = %(points)s"),

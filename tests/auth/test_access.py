@@ -1,7 +1,7 @@
 """Access is denied by default and checked on the server: every role against every protected route."""
 import pytest
 
-from review.core.access import Role
+from review.core.access import PUBLIC, Role
 from review.extensions import db
 
 from review.campaigns.operations import create_campaign
@@ -50,6 +50,8 @@ ROUTES = [
     ("POST", "/plans/validate", EDITORS),
     ("GET", "/ballots/", ALL),
     ("GET", "/ballots/grid/{campaign}/democratic", ALL),
+    ("GET", "/ballots/999999", ALL),  # someone else's ballot or none: 404, never shown
+    ("POST", "/logout", ALL),
     ("GET", "/campaigns/", READERS),
     ("POST", "/campaigns/", EDITORS),
     ("GET", "/campaigns/{campaign}", READERS),
@@ -60,6 +62,10 @@ ROUTES = [
     ("POST", "/campaigns/{campaign}/ballots/edit", EDITORS),
     ("GET", "/campaigns/{campaign}/results/{s1}", READERS),
     ("POST", "/campaigns/{campaign}/results/{s1}/veto", EDITORS),
+    ("GET", "/campaigns/{campaign}/ballot-results", READERS),
+    ("GET", "/campaigns/{campaign}/ballot-results/{s1}", READERS),
+    ("GET", "/campaigns/{campaign}/ballot-results.xlsx", READERS),
+    ("GET", "/campaigns/{campaign}/democratic-report", READERS),
 ]
 
 
@@ -158,3 +164,12 @@ def test_disabled_account_cannot_log_in_and_loses_its_session(client, auth, worl
     assert client.get("/").status_code == 302
     resp = auth.as_user(staff)
     assert resp.status_code == 200 and "/login" not in resp.headers.get("Location", "")
+
+
+def test_every_protected_endpoint_is_in_the_matrix(app, world):
+    _users, ids = world
+    adapter = app.url_map.bind("localhost")
+    covered = {adapter.match(t.format(**ids), method=m)[0] for m, t, _ in ROUTES}
+    protected = {name for name, view in app.view_functions.items()
+                 if name != "static" and getattr(view, "access_rule", None) != PUBLIC}
+    assert protected - covered == set()

@@ -164,10 +164,10 @@ def test_concurrent_submissions_of_one_ballot_exactly_one_wins(open_campaign, _s
     assert db.session.scalar(select(db.func.count()).select_from(PoolEntry)) == 1
 
 
-def test_small_groups_are_withheld_and_their_weight_spread(open_campaign):
+def test_small_groups_are_pooled_when_together_they_reach_k(open_campaign):
     o, c = open_campaign
     chief = o["chief"]
-    # Two democratic ballots (k = 3) and a full set of middle-manager ballots: both heads.
+    # Two democratic ballots and two middle-manager ballots (k = 3): pooled, four together.
     for r in (o["s1"][0], o["s1"][1]):
         voting.submit(assignment(c, r, chief, RaterGroup.DEMOCRATIC).id, r, ballot(c, RaterGroup.DEMOCRATIC))
     for r in (o["h1"], o["h2"]):
@@ -176,7 +176,22 @@ def test_small_groups_are_withheld_and_their_weight_spread(open_campaign):
     db.session.commit()
     lines = {line["code"]: line for line in db.session.get(Result, (c.id, chief.id)).detail["lines"]}
     leadership = lines["leadership"]
-    assert leadership["points"] is None  # middle (2 ballots) and democratic (2 ballots) both below k = 3
+    assert leadership["points"] is not None
+    assert "合并计算" in leadership["explanation"] and "4 票" in leadership["explanation"]
+    assert "民主测评" in leadership["explanation"] and "中层干部" in leadership["explanation"]
+
+
+def test_groups_below_k_even_together_are_withheld_and_their_weight_spread(open_campaign):
+    o, c = open_campaign
+    chief = o["chief"]
+    r = o["s1"][0]
+    voting.submit(assignment(c, r, chief, RaterGroup.DEMOCRATIC).id, r, ballot(c, RaterGroup.DEMOCRATIC))
+    voting.submit(assignment(c, o["h1"], chief, RaterGroup.MIDDLE).id, o["h1"], ballot(c, RaterGroup.MIDDLE))
+    ops.move(c, "close")
+    db.session.commit()
+    lines = {line["code"]: line for line in db.session.get(Result, (c.id, chief.id)).detail["lines"]}
+    leadership = lines["leadership"]
+    assert leadership["points"] is None  # one democratic and one middle ballot: two in all, below k = 3
     assert sum("保密下限" in n for n in leadership["notes"]) == 2
 
 

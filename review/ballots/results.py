@@ -1,0 +1,124 @@
+"""Ballot results read from the database: tallies per ratee, indicator and rater group (one
+GROUP BY query each for anonymous and signed ballots), passed through the disclosure rule
+before anything leaves this module."""
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from ..campaigns.models import Campaign
+from ..extensions import db
+from ..plans.scales import SHIPPED
+from ..plans.spec import BallotSource, Scale
+from .disclosure import Disclosure, Tally, disclose
+from .models import AnonymousAnswer, AnonymousComment, Assignment, RaterGroup, SignedAnswer
+
+Key = tuple[int, str]  # (ratee id, indicator code)
+
+
+def _collect(rows) -> dict[Key, dict[str, Tally]]:
+    levels: dict[Key, dict[str, Counter]] = {}
+    for ratee, group, code, value, n in rows:
+        levels.setdefault((ratee, code), {}).setdefault(group.value, Counter())[float(value)] += int(n)
+    return {key: {g: Tally(c) for g, c in groups.items()} for key, groups in levels.items()}
+
+
+def anonymous_tallies(campaign: Campaign, ratee_ids: list[int] | None = None) -> dict[Key, dict[str, Tally]]:
+    stmt = (select(AnonymousAnswer.ratee_id, AnonymousAnswer.group, AnonymousAnswer.indicator,
+                   AnonymousAnswer.value, func.count())
+            .where(AnonymousAnswer.campaign_id == campaign.id)
+            .group_by(AnonymousAnswer.ratee_id, AnonymousAnswer.group, AnonymousAnswer.indicator,
+                      AnonymousAnswer.value))
+    if ratee_ids is not None:
+        stmt = stmt.where(AnonymousAnswer.ratee_id.in_(ratee_ids))
+    return _collect(db.session.execute(stmt))
+
+
+def signed_tallies(campaign: Campaign, ratee_ids: list[int] | None = None) -> dict[Key, dict[str, Tally]]:
+    stmt = (select(Assignment.ratee_id, Assignment.group, SignedAnswer.indicator, SignedAnswer.value, func.count())
+            .join(SignedAnswer, SignedAnswer.assignment_id == Assignment.id)
+            .where(Assignment.campaign_id == campaign.id)
+            .group_by(Assignment.ratee_id, Assignment.group, SignedAnswer.indicator, SignedAnswer.value))
+    if ratee_ids is not None:
+        stmt = stmt.where(Assignment.ratee_id.in_(ratee_ids))
+    return _collect(db.session.execute(stmt))
+
+
+def disclosed(campaign: Campaign, ratee_ids: list[int] | None = None) -> dict[Key, Disclosure]:
+    return {key: disclose(groups, campaign.k_threshold)
+            for key, groups in anonymous_tallies(campaign, ratee_ids).items()}
+
+
+@dataclass(frozen=True)
+class BallotIndicator:
+    code: str
+    name: str
+    scale: Scale
+    groups: tuple[str, ...]
+
+
+def ballot_indicators(campaign: Campaign) -> list[BallotIndicator]:
+    plan = campaign.plan_version.spec()
+    scales = {**SHIPPED, **plan.scales}
+    return [BallotIndicator(node.code, node.name, scales[node.source.scale], tuple(g for g, _w in node.source.groups))
+            for _path, node in plan.leaves() if isinstance(node.source, BallotSource)]
+
+
+@dataclass
+class RateeResults:
+    """Everything that may be shown of one ratee's ballots in a campaign."""
+    anonymous: dict[str, Disclosure]             # indicator → disclosure
+    signed: dict[str, dict[str, Tally]]          # indicator → group (self, leader) → tally
+    comments: list[str]                          # shuffled; empty when nothing may be shown
+
+
+def for_ratee(campaign: Campaign, ratee_id: int) -> RateeResults:
+    anonymous = {code: d for (_r, code), d in disclosed(campaign, [ratee_id]).items()}
+    signed = {code: groups for (_r, code), groups in signed_tallies(campaign, [ratee_id]).items()}
+    return RateeResults(anonymous, signed, comments(campaign, ratee_id, anonymous))
+
+
+def comments(campaign: Campaign, ratee_id: int, anonymous: dict[str, Disclosure]) -> list[str]:
+    """Free-text comments of anonymous ballots: in aggregate, without their group, in a fresh random
+    order every time — and only when the ratee's ballots may be shown at all, since a comment
+    from a group of one would be that person's."""
+    ballots = max((d.total.count for d in anonymous.values() if d.total), default=0)
+    if ballots < campaign.k_threshold:
+        return []
+    texts = list(db.session.scalars(select(AnonymousComment.text).where(
+        AnonymousComment.campaign_id == campaign.id, AnonymousComment.ratee_id == ratee_id)))
+    secrets.SystemRandom().shuffle(texts)
+    return texts
+
+
+@dataclass(frozen=True)
+class GradeRow:
+    """One line of a democratic-evaluation report (民主测评): counts per level and the share of the
+    two best levels (优秀 + 称职)."""
+    ratee_id: int
+    indicator: str
+    counts: tuple[int, ...]   # in the scale's level order, best first
+    ballots: int
+
+    @property
+    def top_two_share(self) -> float | None:
+        return (self.counts[0] + self.counts[1]) / self.ballots if self.ballots and len(self.counts) > 1 else None
+
+
+def grade_report(campaign: Campaign) -> tuple[list[BallotIndicator], list[GradeRow]]:
+    """For each indicator rated by the democratic (or middle-manager) group on a grade scale: the
+    distribution over every anonymous ballot the disclosure rule lets through."""
+    indicators = [i for i in ballot_indicators(campaign)
+                  if i.groups and {RaterGroup.DEMOCRATIC.value, RaterGroup.MIDDLE.value} & set(i.groups)]
+    codes = {i.code: i for i in indicators}
+    rows = []
+    for (ratee, code), d in disclosed(campaign).items():
+        if code not in codes or d.total is None:
+            continue
+        levels = [lv.value for lv in codes[code].scale.levels]
+        total = d.total
+        rows.append(GradeRow(ratee, code, tuple(total.levels.get(float(v), 0) for v in levels), total.count))
+    return indicators, rows
