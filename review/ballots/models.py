@@ -10,7 +10,7 @@ import enum
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Float, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.types import str_enum
@@ -129,3 +129,29 @@ class SignedAnswer(db.Model):
     comment: Mapped[str | None] = mapped_column(String(2000))
 
     assignment: Mapped[Assignment] = relationship()
+
+
+class WorkReport(db.Model):
+    """述职: the written work report a person hands in with the self-assessment. Signed, like the
+    self-score it comes with; read by the office, and later printed in the appraisal file."""
+
+    __tablename__ = "work_reports"
+    __audited__ = True
+    # The text is long; the audit keeps that it changed, not a second copy of it.
+    __audit_redact__ = ("text",)
+    __table_args__ = (UniqueConstraint("campaign_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+
+    person: Mapped[Person] = relationship()
+
+    @property
+    def audit_label(self) -> str:
+        return self.person.name if self.person else "?"
+
+    @property
+    def audit_unit_path(self) -> str | None:
+        return self.person.unit.path if self.person and self.person.unit else None

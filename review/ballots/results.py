@@ -14,7 +14,7 @@ from ..extensions import db
 from ..plans.scales import SHIPPED
 from ..plans.spec import BallotSource, Scale
 from .disclosure import Disclosure, Tally, disclose
-from .models import AnonymousAnswer, AnonymousComment, Assignment, RaterGroup, SignedAnswer
+from .models import AnonymousAnswer, AnonymousComment, Assignment, RaterGroup, SignedAnswer, WorkReport
 
 Key = tuple[int, str]  # (ratee id, indicator code)
 
@@ -73,12 +73,15 @@ class RateeResults:
     anonymous: dict[str, Disclosure]             # indicator → disclosure
     signed: dict[str, dict[str, Tally]]          # indicator → group (self, leader) → tally
     comments: list[str]                          # shuffled; empty when nothing may be shown
+    report: WorkReport | None = None             # 述职, signed
 
 
 def for_ratee(campaign: Campaign, ratee_id: int) -> RateeResults:
     anonymous = {code: d for (_r, code), d in disclosed(campaign, [ratee_id]).items()}
     signed = {code: groups for (_r, code), groups in signed_tallies(campaign, [ratee_id]).items()}
-    return RateeResults(anonymous, signed, comments(campaign, ratee_id, anonymous))
+    report = db.session.scalar(select(WorkReport).where(WorkReport.campaign_id == campaign.id,
+                                                        WorkReport.person_id == ratee_id))
+    return RateeResults(anonymous, signed, comments(campaign, ratee_id, anonymous), report)
 
 
 def comments(campaign: Campaign, ratee_id: int, anonymous: dict[str, Disclosure]) -> list[str]:

@@ -84,7 +84,7 @@ def ballot(assignment_id: int):
             abort(400)
         try:
             voting.submit(assignment.id, person, _answers(request.form, "q-", questions),
-                          request.form.get("comment", ""))
+                          request.form.get("comment", ""), report=request.form.get("report"))
         except DomainError as e:
             db.session.rollback()
             error = e.message
@@ -94,7 +94,8 @@ def ballot(assignment_id: int):
             flash(_("Thank you: your ballot has been recorded."), "success")
             return redirect(url_for("ballots.todo"))
     return render_template("ballots/ballot.html", assignment=assignment, campaign=campaign, questions=questions,
-                           error=error, scales=_scales(campaign), form=FlaskForm()), (422 if error else 200)
+                           error=error, scales=_scales(campaign), form=FlaskForm(),
+                           report_limits=(voting.REPORT_MIN, voting.REPORT_MAX)), (422 if error else 200)
 
 
 @bp.route("/grid/<int:campaign_id>/<group>", methods=["GET", "POST"])

@@ -17,10 +17,12 @@ from ..extensions import db
 from ..org.models import Person
 from ..plans.scales import SHIPPED
 from ..plans.spec import BallotSource
-from .models import AnonymousAnswer, AnonymousComment, Assignment, PoolEntry, RaterGroup, SignedAnswer, random_id
+from .models import (AnonymousAnswer, AnonymousComment, Assignment, PoolEntry, RaterGroup, SignedAnswer, WorkReport,
+                     random_id)
 from .sealing import seal, unseal
 
 MIX_BATCH_DEFAULT = 5
+REPORT_MIN, REPORT_MAX = 50, 20_000
 _shuffle = secrets.SystemRandom().shuffle
 
 
@@ -62,14 +64,27 @@ def _check(campaign: Campaign, group: RaterGroup, answers: dict[str, float]) -> 
     return clean
 
 
-def submit(assignment_id: int, rater: Person, answers: dict[str, float], comment: str = "") -> None:
+def _check_report(text: str | None) -> str:
+    text = (text or "").strip()
+    if len(text) < REPORT_MIN:
+        raise DomainError(_("The work report is required: at least %(n)d characters.", n=REPORT_MIN))
+    if len(text) > REPORT_MAX:
+        raise DomainError(_("The work report is too long: at most %(n)d characters.", n=REPORT_MAX))
+    return text
+
+
+def submit(assignment_id: int, rater: Person, answers: dict[str, float], comment: str = "",
+           report: str | None = None) -> None:
     """Cast the ballot of one assignment. Exactly one submission per assignment succeeds,
-    however many arrive at once: the participation flip is a conditional UPDATE."""
+    however many arrive at once: the participation flip is a conditional UPDATE. A self-assessment
+    comes with the written work report (述职)."""
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None or assignment.rater_id != rater.id:
         raise DomainError(_("This ballot is not yours."))
     campaign = db.session.get(Campaign, assignment.campaign_id)
     clean = _check(campaign, assignment.group, answers)
+    if assignment.group is RaterGroup.SELF:
+        report = _check_report(report)
     comment = (comment or "").strip()[:2000]
     flipped = db.session.execute(
         update(Assignment).where(Assignment.id == assignment.id, Assignment.completed.is_(False))
@@ -83,6 +98,8 @@ def submit(assignment_id: int, rater: Person, answers: dict[str, float], comment
         db.session.execute(insert(SignedAnswer), [
             {"assignment_id": assignment.id, "indicator": code, "value": value,
              "comment": comment or None} for code, value in clean.items()])
+        if assignment.group is RaterGroup.SELF:
+            db.session.add(WorkReport(campaign_id=campaign.id, person_id=rater.id, text=report))
     db.session.flush()
 
 

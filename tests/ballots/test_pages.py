@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import select
 
-from review.ballots.models import Assignment, PoolEntry, RaterGroup, SignedAnswer
+from review.ballots.models import Assignment, PoolEntry, RaterGroup, SignedAnswer, WorkReport
 from review.campaigns import operations as ops
 from review.core.access import Role
 from review.extensions import db
@@ -92,3 +92,27 @@ def test_office_reviews_and_edits_assignments_before_opening(client, auth, make)
     assert db.session.scalar(select(db.func.count(Assignment.id))) == count  # fixed once open
     html = client.get(f"/campaigns/{campaign.id}/ballots").get_data(as_text=True)
     assert "一部干警0" in html  # not yet voted, listed by name — what they would answer is nowhere
+
+
+REPORT = "本年度认真履行检察职责，办理审查逮捕案件四十二件，审查起诉案件五十六件，无错案。不足之处是调研写作偏少，明年将加强学习。"
+
+
+def test_self_assessment_comes_with_the_work_report(client, auth, voters, make):
+    o, c, staff, _head = voters
+    office = make.user(Role.OFFICE, scope=o["county"], login="office")
+    make.commit()
+    auth.as_user(staff)
+    a = db.session.scalar(select(Assignment).where(Assignment.rater_id == o["s1"][0].id,
+                                                   Assignment.group == RaterGroup.SELF))
+    html = client.get(f"/ballots/{a.id}").get_data(as_text=True)
+    assert "述职" in html and "实名评价" in html
+    short = client.post(f"/ballots/{a.id}", data={"q-conduct": "8", "report": "工作认真。"})
+    assert short.status_code == 422 and "至少 50 个字" in short.get_data(as_text=True)
+    assert "工作认真。" in short.get_data(as_text=True)  # what was typed comes back
+    assert db.session.scalars(select(SignedAnswer)).all() == [] and not db.session.get(Assignment, a.id).completed
+    assert client.post(f"/ballots/{a.id}", data={"q-conduct": "8", "report": REPORT}).status_code == 302
+    assert db.session.scalars(select(WorkReport)).one().text == REPORT
+    auth.logout()
+    auth.as_user(office)
+    html = client.get(f"/campaigns/{c.id}/ballot-results/{o['s1'][0].id}").get_data(as_text=True)
+    assert "审查起诉案件五十六件" in html and "自评 · 实名" in html
