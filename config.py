@@ -55,6 +55,11 @@ class Config:
     # Failed logins only; successful ones do not count.
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("REVIEW_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("REVIEW_LOGIN_LIMIT_ADDRESS", "20 per 15 minutes")
+    # Failed slip lookups (mistyped or guessed codes). A meeting room may sit behind one address.
+    SLIP_LIMIT_PER_ADDRESS = os.environ.get("REVIEW_SLIP_LIMIT_ADDRESS", "30 per 10 minutes")
+    SLIP_LIMIT_PER_CODE = os.environ.get("REVIEW_SLIP_LIMIT_CODE", "10 per 10 minutes")
+    # The address phones reach this site on, printed in QR codes (else the address of the request).
+    REVIEW_PUBLIC_URL = os.environ.get("REVIEW_PUBLIC_URL")
 
     MIN_PASSWORD_LENGTH = 8
     PAGE_SIZE = 50

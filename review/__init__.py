@@ -70,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
     from .ballots.routes import bp as ballots_bp
     from .ballots.report_routes import bp as ballot_results_bp
+    from .ballots.slip_routes import bp as slips_bp
     from .campaigns.routes import bp as campaigns_bp
     from .plans.routes import bp as plans_bp
     from .core.routes import bp as core_bp
@@ -85,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(ballots_bp)
     app.register_blueprint(ballot_results_bp)
+    app.register_blueprint(slips_bp)
     app.register_blueprint(core_bp)
 
 

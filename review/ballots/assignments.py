@@ -24,7 +24,7 @@ from ..extensions import db
 from ..org.models import LeaderRole, Person
 from ..org.relations import OrgChart
 from ..plans.spec import BallotSource, Plan
-from .models import Assignment, RaterGroup
+from .models import Assignment, RaterGroup, voted_online
 
 
 def plan_groups(plan: Plan) -> set[RaterGroup]:
@@ -131,7 +131,8 @@ def counts(campaign: Campaign) -> dict[str, tuple[int, int]]:
     """group → (assignments, completed), one GROUP BY query."""
     rows = db.session.execute(select(Assignment.group, func.count(Assignment.id),
                                      func.sum(cast(Assignment.completed, Integer)))
-                              .where(Assignment.campaign_id == campaign.id).group_by(Assignment.group))
+                              .where(Assignment.campaign_id == campaign.id, voted_online())
+                              .group_by(Assignment.group))
     return {g.value: (n, int(done or 0)) for g, n, done in rows}
 
 
@@ -144,7 +145,7 @@ def participation(campaign: Campaign) -> list[tuple[str, str, int, int]]:
                func.count(Assignment.id))
         .join(Person, Person.id == Assignment.rater_id)
         .outerjoin(Department, Department.id == Person.department_id)
-        .where(Assignment.campaign_id == campaign.id)
+        .where(Assignment.campaign_id == campaign.id, voted_online())
         .group_by(Department.name, Assignment.group)
         .order_by(Department.name, Assignment.group))
     return [(dept or "—", group.value, int(done or 0), n) for dept, group, done, n in rows]
@@ -154,6 +155,6 @@ def not_yet_voted(campaign: Campaign) -> list[tuple[Person, int]]:
     """People with ballots still to cast, and how many."""
     rows = db.session.execute(
         select(Person, func.count(Assignment.id)).join(Assignment, Assignment.rater_id == Person.id)
-        .where(Assignment.campaign_id == campaign.id, Assignment.completed.is_(False))
+        .where(Assignment.campaign_id == campaign.id, Assignment.completed.is_(False), voted_online())
         .group_by(Person.id).order_by(Person.staff_no))
     return [(p, n) for p, n in rows]

@@ -10,7 +10,7 @@ import enum
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Float, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.types import str_enum
@@ -155,3 +155,50 @@ class WorkReport(db.Model):
     @property
     def audit_unit_path(self) -> str | None:
         return self.person.unit.path if self.person and self.person.unit else None
+
+
+class SlipBatch(db.Model):
+    """Nameless ballot slips printed for a meeting (现场测评): one rater group of a campaign voted
+    on paper-issued codes instead of online. Once a batch exists, that group's online ballots are
+    suspended for good, since a nameless slip cannot know who already voted online."""
+
+    __tablename__ = "ballot_slip_batches"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    group: Mapped[RaterGroup] = mapped_column(str_enum(RaterGroup, "rater_group"))
+    count: Mapped[int] = mapped_column(Integer)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    campaign = relationship("Campaign")
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.group.value} × {self.count}"
+
+    @property
+    def audit_unit_path(self) -> str | None:
+        return self.campaign.unit.path if self.campaign and self.campaign.unit else None
+
+
+class Slip(db.Model):
+    """One slip: digests of its link secret and short code (never the secrets), and whether it
+    was used. A random key, no time, no answer: it is participation, like an assignment's flag."""
+
+    __tablename__ = "ballot_slips"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("ballot_slip_batches.id", ondelete="CASCADE"), index=True)
+    link_digest: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    code_digest: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+def voted_online():
+    """SQL condition on Assignment: its group is not held in a meeting with slips, so its
+    participation flag is the whole story (for a meeting group, the slips' count is)."""
+    from sqlalchemy import select
+    return ~select(SlipBatch.id).where(SlipBatch.campaign_id == Assignment.campaign_id,
+                                       SlipBatch.group == Assignment.group).exists()

@@ -16,7 +16,7 @@ from ..core.access import authenticated
 from ..core.errors import DomainError
 from ..extensions import db
 from . import voting
-from .models import Assignment, RaterGroup
+from .models import Assignment, RaterGroup, voted_online
 
 bp = Blueprint("ballots", __name__, url_prefix="/ballots")
 
@@ -24,11 +24,11 @@ GRID_GROUPS = (RaterGroup.DEMOCRATIC, RaterGroup.MIDDLE)
 
 
 def pending(person_id: int) -> list[Assignment]:
-    """The person's ballots still to cast, in open campaigns."""
+    """The person's ballots still to cast online, in open campaigns (not those held in a meeting)."""
     return list(db.session.scalars(
         select(Assignment).join(Campaign, Campaign.id == Assignment.campaign_id)
         .where(Assignment.rater_id == person_id, Assignment.completed.is_(False),
-               Campaign.state == CampaignState.OPEN)
+               Campaign.state == CampaignState.OPEN, voted_online())
         .options(joinedload(Assignment.ratee))
         .order_by(Assignment.campaign_id, Assignment.group, Assignment.ratee_id)))
 

@@ -83,6 +83,9 @@ def submit(assignment_id: int, rater: Person, answers: dict[str, float], comment
         raise DomainError(_("This ballot is not yours."))
     campaign = db.session.get(Campaign, assignment.campaign_id)
     clean = _check(campaign, assignment.group, answers)
+    from .slips import held_in_meeting
+    if assignment.group.anonymous and held_in_meeting(campaign.id, assignment.group):
+        raise DomainError(_("This evaluation is held in a meeting with ballot slips, not online."))
     if assignment.group is RaterGroup.SELF:
         report = _check_report(report)
     comment = (comment or "").strip()[:2000]

@@ -244,7 +244,7 @@ def veto(campaign_id: int, person_id: int):
 @roles(*READERS)
 def ballots(campaign_id: int):
     """Who rates whom, participation per department and rater group, and who has not voted yet."""
-    from ..ballots import assignments
+    from ..ballots import assignments, slips
     from ..ballots.models import Assignment
     campaign = _campaign(campaign_id)
     rows = db.session.scalars(select(Assignment).where(Assignment.campaign_id == campaign.id)
@@ -258,7 +258,10 @@ def ballots(campaign_id: int):
                            waiting=assignments.not_yet_voted(campaign), form=FlaskForm(),
                            can_edit=current_user.role in EDITORS and campaign.state is CampaignState.DRAFT,
                            groups=list(assignment_groups()),
-                           group_labels={g.value: g.label for g in assignment_groups()})
+                           group_labels={g.value: g.label for g in assignment_groups()},
+                           slip_batches=slips.counts(campaign), slip_groups=slips.raters_by_group(campaign),
+                           can_print=current_user.role in EDITORS
+                           and campaign.state in (CampaignState.DRAFT, CampaignState.OPEN))
 
 
 def assignment_groups():

@@ -1,0 +1,193 @@
+"""Meeting ballot slips (现场测评): nameless one-time codes, printed, handed out at random, each
+opening one complete ballot of a rater group without login.
+
+A slip is stored as two keyed digests (review/core/tokens.py) and a used flag: the printed
+secrets exist only in the PDF made when the batch is issued. Casting a slip's ballot flips the
+flag with a conditional UPDATE and drops sealed ballots into the pool in one transaction — the
+same path as online anonymous ballots (docs/anonymity.md)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, has_request_context, request
+from flask_babel import gettext as _
+from sqlalchemy import case, func, insert, select, update
+
+from ..campaigns.models import Campaign, CampaignState
+from ..core.errors import DomainError
+from ..core.tokens import IssuedToken, digest, looks_like_link_token, new_token, normalize_code, token_key
+from ..extensions import db
+from ..org.models import Person
+from .models import Assignment, PoolEntry, RaterGroup, Slip, SlipBatch, random_id
+from .sealing import seal
+
+PURPOSE = b"ballot slips v1"
+MEETING_GROUPS = (RaterGroup.DEMOCRATIC, RaterGroup.MIDDLE)
+MAX_SLIPS = 2000
+
+
+class SlipRefused(DomainError):
+    """Why a slip cannot be used; ``reason`` picks the page shown."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+def _key() -> bytes:
+    return token_key(current_app.config["SECRET_KEY"], PURPOSE)
+
+
+def ratees(campaign: Campaign, group: RaterGroup) -> list[Person]:
+    """Who a slip of this group rates: the ratees of the group's assignments, leaders first."""
+    from ..org.models import LeaderRole
+    order = case({role: i for i, role in enumerate(LeaderRole)}, value=Person.leader_role, else_=len(LeaderRole))
+    return list(db.session.scalars(
+        select(Person).where(Person.id.in_(select(Assignment.ratee_id).where(
+            Assignment.campaign_id == campaign.id, Assignment.group == group)))
+        .order_by(order, Person.staff_no)))
+
+
+def raters_by_group(campaign: Campaign) -> dict[RaterGroup, int]:
+    """How many people vote in each meeting group: the default number of slips to print."""
+    rows = db.session.execute(
+        select(Assignment.group, func.count(func.distinct(Assignment.rater_id)))
+        .where(Assignment.campaign_id == campaign.id, Assignment.group.in_(MEETING_GROUPS))
+        .group_by(Assignment.group))
+    return {group: n for group, n in rows}
+
+
+def held_in_meeting(campaign_id: int, group: RaterGroup) -> bool:
+    """Once slips were printed for a group, it votes on slips only — withdrawing a batch does not
+    bring online voting back, since people who voted on paper could then vote again."""
+    return db.session.scalar(select(func.count()).select_from(SlipBatch).where(
+        SlipBatch.campaign_id == campaign_id, SlipBatch.group == group)) > 0
+
+
+def issue(campaign: Campaign, group: RaterGroup, count: int) -> tuple[SlipBatch, list[IssuedToken]]:
+    """A new batch of ``count`` slips. The secrets are returned once, for printing, and never stored."""
+    if campaign.state not in (CampaignState.DRAFT, CampaignState.OPEN):
+        raise DomainError(_("Slips can be printed only before or during voting."))
+    if group not in MEETING_GROUPS:
+        raise DomainError(_("Slips are for the democratic evaluation and the middle managers' evaluation."))
+    if not 1 <= count <= MAX_SLIPS:
+        raise DomainError(_("The number of slips must be between 1 and %(n)d.", n=MAX_SLIPS))
+    if not ratees(campaign, group):
+        raise DomainError(_("Nobody is rated by this group in this campaign."))
+    batch = SlipBatch(campaign_id=campaign.id, group=group, count=count)
+    db.session.add(batch)
+    db.session.flush()
+    key = _key()
+    tokens = [new_token() for _i in range(count)]
+    db.session.execute(insert(Slip), [
+        {"id": random_id(), "batch_id": batch.id, "link_digest": digest(t.link, key=key),
+         "code_digest": digest(normalize_code(t.code), key=key), "used": False} for t in tokens])
+    return batch, tokens
+
+
+def revoke(batch: SlipBatch) -> None:
+    """Withdraw a batch (slips lost or stolen): its unused slips stop working, its used ones count."""
+    batch.revoked = True
+    db.session.flush()
+
+
+def find(secret: str) -> Slip | None:
+    """The slip a link secret or a typed code belongs to. Typos fail the check symbol before any lookup."""
+    key = _key()
+    if looks_like_link_token(secret):
+        found = db.session.scalar(select(Slip).where(Slip.link_digest == digest(secret, key=key)))
+        if found is not None:
+            return found
+    code = normalize_code(secret)
+    if code is None:
+        return None
+    return db.session.scalar(select(Slip).where(Slip.code_digest == digest(code, key=key)))
+
+
+@dataclass
+class Opened:
+    slip: Slip
+    batch: SlipBatch
+    campaign: Campaign
+
+
+def open_slip(secret: str) -> Opened:
+    """The slip, its batch and campaign, or SlipRefused saying why (about this slip only)."""
+    slip = find(secret)
+    if slip is None:
+        raise SlipRefused("unknown", _("This code was not found. Please check it and type it again."))
+    batch = db.session.get(SlipBatch, slip.batch_id)
+    campaign = db.session.get(Campaign, batch.campaign_id)
+    if slip.used:
+        raise SlipRefused("used", _("This slip has already been used. Each slip counts once."))
+    if batch.revoked:
+        raise SlipRefused("revoked", _("This slip has been withdrawn by the organisers."))
+    if campaign.state is not CampaignState.OPEN:
+        raise SlipRefused("closed", _("Voting is not open at the moment."))
+    return Opened(slip, batch, campaign)
+
+
+def submit(secret: str, answers: dict[int, dict[str, float]], comments: dict[int, str]) -> int:
+    """Cast a slip's complete ballot: every ratee answered, or nothing is stored. Exactly one
+    submission per slip succeeds, however many arrive at once. Returns the number of ballots."""
+    from .voting import _check
+    opened = open_slip(secret)
+    group = opened.batch.group
+    people = ratees(opened.campaign, group)
+    clean, missing = {}, []
+    for person in people:
+        try:
+            clean[person.id] = _check(opened.campaign, group, answers.get(person.id, {}))
+        except DomainError:
+            missing.append(person.id)
+    if missing:
+        raise IncompleteSlip(missing)
+    flipped = db.session.execute(
+        update(Slip).where(Slip.id == opened.slip.id, Slip.used.is_(False))
+        .values(used=True).execution_options(synchronize_session=False))
+    if flipped.rowcount != 1:
+        raise SlipRefused("used", _("This slip has already been used. Each slip counts once."))
+    db.session.execute(insert(PoolEntry), [
+        {"id": random_id(), "campaign_id": opened.campaign.id, "sealed": seal({
+            "ratee": pid, "group": group.value, "answers": values,
+            "comment": (comments.get(pid) or "").strip()[:2000]})} for pid, values in clean.items()])
+    return len(clean)
+
+
+class IncompleteSlip(DomainError):
+    def __init__(self, missing: list[int]):
+        super().__init__(_("Nothing was sent: please complete the rows marked below."))
+        self.missing = missing
+
+
+def counts(campaign: Campaign) -> list[tuple[SlipBatch, int]]:
+    """Each batch with how many of its slips were used — never which."""
+    rows = db.session.execute(
+        select(SlipBatch, func.count(Slip.id).filter(Slip.used.is_(True)))
+        .outerjoin(Slip, Slip.batch_id == SlipBatch.id)
+        .where(SlipBatch.campaign_id == campaign.id).group_by(SlipBatch.id).order_by(SlipBatch.id))
+    return [(batch, int(used or 0)) for batch, used in rows]
+
+
+def public_base_url() -> str:
+    """Where a QR code points: REVIEW_PUBLIC_URL when set (the address people reach from their phones),
+    else the address this request came in on."""
+    configured = current_app.config.get("REVIEW_PUBLIC_URL")
+    if configured:
+        return configured.rstrip("/") + "/"
+    if has_request_context():
+        return request.url_root
+    return "http://127.0.0.1:5000/"
+
+
+def slip_url(link: str, base: str | None = None) -> str:
+    return (base or public_base_url()) + "slip/" + link
+
+
+def slips_pdf(campaign: Campaign, batch: SlipBatch, tokens: list[IssuedToken]) -> bytes:
+    from ..pdf import qr_svg, render_pdf_template
+    base = public_base_url()
+    slips = [{"url": slip_url(t.link, base), "code": t.code, "qr": qr_svg(slip_url(t.link, base), size_mm=30)}
+             for t in tokens]
+    return render_pdf_template("pdf/slips.html", campaign=campaign, batch=batch, slips=slips,
+                               ratee_count=len(ratees(campaign, batch.group)), code_url=base + "slip/")

@@ -1,0 +1,219 @@
+"""Meeting ballot slips: only digests stored, the printed PDF, voting without login through the
+QR link or the typed code, single use under concurrency, withdrawal, the group held in the
+meeting no longer voting online, rate limits on failed lookups."""
+import io
+import threading
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from review.ballots import slips, voting
+from review.ballots.models import AnonymousAnswer, Assignment, PoolEntry, RaterGroup, Slip, SlipBatch
+from review.campaigns import operations as ops
+from review.core.access import Role
+from review.core.audit import AuditEntry
+from review.core.errors import DomainError
+from review.extensions import db, limiter
+
+from ..conftest import _empty_all_tables, make_app
+from ..factories import small_institution
+from .test_assignments import PLAN
+from review.plans.operations import save_plan
+from review.plans.yaml_io import load_plan
+
+
+@pytest.fixture
+def meeting(make, app):
+    app.config["BALLOT_MIX_BATCH"] = 3
+    o = small_institution(make)
+    campaign = ops.create_campaign(save_plan(load_plan(PLAN)), o["county"])
+    ops.move(campaign, "open")
+    office = make.user(Role.OFFICE, scope=o["county"], login="office")
+    make.commit()
+    return o, campaign, office
+
+
+def full_ballot(campaign, people, value="80"):
+    data = {}
+    for p in people:
+        for q in voting.questions(campaign, RaterGroup.DEMOCRATIC):
+            data[f"r{p.id}-{q.code}"] = value
+    return data
+
+
+def test_only_digests_are_stored_and_the_pdf_carries_the_codes(meeting):
+    o, c, _office = meeting
+    batch, tokens = slips.issue(c, RaterGroup.DEMOCRATIC, 10)
+    pdf = slips.slips_pdf(c, batch, tokens)
+    db.session.commit()
+    stored = db.session.scalars(select(Slip)).all()
+    assert len(stored) == 10 and not any(s.used for s in stored)
+    for t in tokens:
+        for s in stored:
+            assert t.link.encode() not in s.link_digest + s.code_digest + s.id.encode()
+            assert t.code.replace("-", "").encode() not in s.link_digest + s.code_digest + s.id.encode()
+    reader = PdfReader(io.BytesIO(pdf))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert all(t.code in text for t in tokens) and c.name in text and "民主测评" in text
+    assert len(reader.pages) == 2  # eight slips to an A4 page
+    # The batch is audited; the slips and their secrets are not.
+    entries = db.session.scalars(select(AuditEntry)).all()
+    assert any(e.object_type == "ballot_slip_batches" for e in entries)
+    dumped = " ".join(f"{e.summary} {e.before} {e.after} {e.object_label}" for e in entries)
+    assert not any(t.link in dumped or t.code in dumped for t in tokens)
+
+
+def test_a_slip_votes_once_without_login_through_its_link(client, meeting):
+    o, c, _office = meeting
+    batch, tokens = slips.issue(c, RaterGroup.DEMOCRATIC, 3)
+    db.session.commit()
+    people = slips.ratees(c, RaterGroup.DEMOCRATIC)
+    url = f"/slip/{tokens[0].link}"
+    page = client.get(url)
+    assert page.status_code == 200 and all(p.name in page.get_data(as_text=True) for p in people)
+    incomplete = full_ballot(c, people)
+    incomplete.pop(next(iter(incomplete)))
+    assert client.post(url, data=incomplete).status_code == 422
+    assert db.session.scalars(select(PoolEntry)).all() == [] and not db.session.scalars(select(Slip)).first().used
+    done = client.post(url, data=full_ballot(c, people))
+    assert done.status_code == 200 and "已记录" in done.get_data(as_text=True)
+    assert sum(s.used for s in db.session.scalars(select(Slip))) == 1
+    mixed = db.session.scalars(select(AnonymousAnswer)).all()  # one ballot per ratee: above the batch of 3
+    assert {a.ratee_id for a in mixed} == {p.id for p in people}
+    again = client.post(url, data=full_ballot(c, people))
+    assert again.status_code == 410 and "已经使用" in again.get_data(as_text=True)
+    assert client.get(url).status_code == 410
+
+
+def test_the_short_code_can_be_typed_loosely(client, meeting):
+    o, c, _office = meeting
+    _batch, tokens = slips.issue(c, RaterGroup.DEMOCRATIC, 1)
+    db.session.commit()
+    typed = " " + tokens[0].code.lower().replace("-", " ") + " "
+    resp = client.post("/slip/", data={"code": typed})
+    assert resp.status_code == 302
+    assert client.get(resp.headers["Location"]).status_code == 200
+    wrong = tokens[0].code[:-1] + ("A" if tokens[0].code[-1] != "A" else "B")
+    resp = client.post("/slip/", data={"code": wrong})
+    assert resp.status_code == 422 and "没有找到" in resp.get_data(as_text=True)
+    assert client.get("/slip/not-a-code").status_code == 404
+
+
+def test_withdrawn_and_closed(client, auth, meeting):
+    o, c, office = meeting
+    batch, tokens = slips.issue(c, RaterGroup.DEMOCRATIC, 2)
+    db.session.commit()
+    auth.as_user(office)
+    assert client.post(f"/campaigns/{c.id}/slips/{batch.id}/revoke").status_code == 302
+    resp = client.get(f"/slip/{tokens[0].link}")
+    assert resp.status_code == 410 and "收回" in resp.get_data(as_text=True)
+    _b2, fresh = slips.issue(c, RaterGroup.DEMOCRATIC, 1)
+    ops.move(c, "close")
+    db.session.commit()
+    resp = client.get(f"/slip/{fresh[0].link}")
+    assert resp.status_code == 410 and "不在测评时间" in resp.get_data(as_text=True)
+
+
+def test_a_group_held_in_a_meeting_no_longer_votes_online(client, auth, meeting, make):
+    o, c, _office = meeting
+    staff = make.user(Role.STAFF, person=o["s1"][0])
+    make.commit()
+    slips.issue(c, RaterGroup.DEMOCRATIC, 5)
+    db.session.commit()
+    auth.as_user(staff)
+    assert f"/ballots/grid/{c.id}/democratic" not in client.get("/ballots/").get_data(as_text=True)
+    a = db.session.scalar(select(Assignment).where(Assignment.rater_id == o["s1"][0].id,
+                                                   Assignment.group == RaterGroup.DEMOCRATIC))
+    with pytest.raises(DomainError):
+        voting.submit(a.id, o["s1"][0], {q.code: 80 for q in voting.questions(c, RaterGroup.DEMOCRATIC)})
+    db.session.rollback()
+    # Progress counts the group's slips, not its online ballots: nobody is waited for as a democratic rater.
+    from review.ballots import assignments
+    online = db.session.scalar(select(db.func.count()).select_from(Assignment).where(
+        Assignment.rater_id == o["s1"][0].id, Assignment.group != RaterGroup.DEMOCRATIC))
+    assert dict((p.id, n) for p, n in assignments.not_yet_voted(c))[o["s1"][0].id] == online
+    assert "democratic" not in assignments.counts(c)
+    assert not [row for row in assignments.participation(c) if row[1] == "democratic"]
+    auth.logout()
+    auth.as_user(_office)
+    html = client.get(f"/campaigns/{c.id}/ballots").get_data(as_text=True)
+    assert 'id="slip-batches"' in html
+
+
+def test_office_prints_slips_from_the_ballots_page(client, auth, meeting):
+    o, c, office = meeting
+    auth.as_user(office)
+    page = client.get(f"/campaigns/{c.id}/ballots").get_data(as_text=True)
+    assert 'id="print-slips"' in page
+    resp = client.post(f"/campaigns/{c.id}/slips", data={"group": "democratic", "count": "4"})
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf"
+    assert resp.headers["Cache-Control"] == "no-store"
+    assert db.session.scalar(select(SlipBatch)).count == 4
+    bad = client.post(f"/campaigns/{c.id}/slips", data={"group": "democratic", "count": "0"})
+    assert bad.status_code == 302 and db.session.scalar(select(db.func.count()).select_from(SlipBatch)) == 1
+
+
+def test_cli_prints_slips(runner, meeting, tmp_path):
+    o, c, _office = meeting
+    out = tmp_path / "slips.pdf"
+    result = runner.invoke(args=["ballots", "slips", str(c.id), "--count", "3", "--out", str(out),
+                                 "--base-url", "http://10.0.0.5:8000"])
+    assert result.exit_code == 0, result.output
+    text = "".join(p.extract_text() for p in PdfReader(str(out)).pages)
+    assert "10.0.0.5:8000/slip/" in text
+
+
+def test_concurrent_use_of_one_slip_exactly_one_wins(meeting, _schema):
+    o, c, _office = meeting
+    _batch, tokens = slips.issue(c, RaterGroup.DEMOCRATIC, 1)
+    people = [p.id for p in slips.ratees(c, RaterGroup.DEMOCRATIC)]
+    codes = [q.code for q in voting.questions(c, RaterGroup.DEMOCRATIC)]
+    db.session.commit()
+    db.session.remove()
+    app = make_app(_schema, BALLOT_MIX_BATCH=1000)
+    outcomes, barrier = [], threading.Barrier(20)
+
+    def use():
+        with app.app_context():
+            barrier.wait()
+            try:
+                slips.submit(tokens[0].code, {pid: {code: 80 for code in codes} for pid in people}, {})
+                db.session.commit()
+                outcomes.append("ok")
+            except slips.SlipRefused:
+                db.session.rollback()
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=use) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    with app.app_context():
+        db.engine.dispose()
+    assert sorted(outcomes) == ["ok"] + ["refused"] * 19
+    assert db.session.scalar(select(db.func.count()).select_from(PoolEntry)) == len(people)
+
+
+@pytest.fixture
+def limited(_schema):
+    app = make_app(_schema, RATELIMIT_ENABLED=True, SLIP_LIMIT_PER_ADDRESS="4 per minute",
+                   SLIP_LIMIT_PER_CODE="100 per minute")
+    with app.app_context():
+        limiter.reset()
+        yield app
+        limiter.reset()
+        db.session.remove()
+        _empty_all_tables()
+        db.engine.dispose()
+
+
+def test_failed_lookups_are_rate_limited_per_address(limited):
+    client = limited.test_client()
+    for i in range(4):
+        assert client.get(f"/slip/{'A' * 21}{i}").status_code == 404
+    resp = client.get(f"/slip/{'B' * 22}")
+    assert resp.status_code == 429 and "尝试次数过多" in resp.get_data(as_text=True)
