@@ -58,6 +58,14 @@ class Config:
     # Failed slip lookups (mistyped or guessed codes). A meeting room may sit behind one address.
     SLIP_LIMIT_PER_ADDRESS = os.environ.get("REVIEW_SLIP_LIMIT_ADDRESS", "30 per 10 minutes")
     SLIP_LIMIT_PER_CODE = os.environ.get("REVIEW_SLIP_LIMIT_CODE", "10 per 10 minutes")
+    # Reminders by e-mail, when the site has an SMTP relay; without one they are shown on the site only.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes")
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "").lower() in ("1", "true", "yes")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "review@localhost")
     # The address phones reach this site on, printed in QR codes (else the address of the request).
     REVIEW_PUBLIC_URL = os.environ.get("REVIEW_PUBLIC_URL")
 
@@ -81,6 +89,7 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
     # Fast hashes in tests; the production method is a standard KDF (scrypt).
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    MAIL_SERVER = None
 
 
 class ProductionConfig(Config):

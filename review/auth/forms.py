@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from ..core.access import Role
 
@@ -39,6 +39,9 @@ class UserForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[], validators=[DataRequired()])
     scope_unit_id = SelectField(_l("Unit scope"), choices=[], validators=[Optional()],
                                 description=_l("Required for the performance office and supervisors."))
+    email = StringField(_l("E-mail address"), validators=[Optional(), Length(max=254),
+                                                           Email(message=_l("This is not an e-mail address."))],
+                        description=_l("Used only for reminders, when the site can send e-mail."))
     active = BooleanField(_l("Active"), default=True)
     submit = SubmitField(_l("Save"))
 

@@ -35,6 +35,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(10))
+    # For reminders by e-mail, when the site has an SMTP server (MAIL_SERVER).
+    email: Mapped[str | None] = mapped_column(String(254))
     # Part of the session identity: rotating it logs out every other session of the account.
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

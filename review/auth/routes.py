@@ -141,6 +141,7 @@ def user_new():
             else:
                 if not form.active.data:
                     user.active = False
+                user.email = (form.email.data or "").strip() or None
                 db.session.commit()
                 return render_template("auth/password_issued.html", user=user, password=password)
     return render_template("auth/user_form.html", form=form, user=None)
@@ -159,6 +160,7 @@ def user_edit(user_id: int):
     if form.validate_on_submit():
         try:
             ops.update_user(user, role=Role(form.role.data), scope_unit=_unit_choice(form), active=form.active.data)
+            user.email = (form.email.data or "").strip() or None
         except DomainError as e:
             form.role.errors.append(e.message)
         else:

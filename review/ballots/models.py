@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import enum
 import secrets
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.timeutil import utcnow
 from ..core.types import str_enum
 from ..extensions import db
 from ..org.models import Person
@@ -194,6 +196,27 @@ class Slip(db.Model):
     link_digest: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     code_digest: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Reminder(db.Model):
+    """A reminder the office sent to everyone who still has ballots to cast online. Shown on the
+    site to those people while the campaign is open; e-mailed when the site can send mail."""
+
+    __tablename__ = "ballot_reminders"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    message: Mapped[str] = mapped_column(String(500))
+    recipients: Mapped[int] = mapped_column(Integer)
+    emailed: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    campaign = relationship("Campaign")
+
+    @property
+    def audit_unit_path(self) -> str | None:
+        return self.campaign.unit.path if self.campaign and self.campaign.unit else None
 
 
 def voted_online():

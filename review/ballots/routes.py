@@ -53,8 +53,9 @@ def todo():
             grids[(a.campaign_id, a.group.value)] += 1
         else:
             singles.append(a)
+    from .reminders import for_person
     return render_template("ballots/todo.html", singles=singles, grids=grids, campaigns=campaigns,
-                           groups={g.value: g for g in RaterGroup})
+                           groups={g.value: g for g in RaterGroup}, pending_campaigns=for_person(person.id))
 
 
 def _answers(form, prefix: str, questions) -> dict[str, float]:
@@ -90,7 +91,7 @@ def ballot(assignment_id: int):
             error = e.message
         else:
             db.session.commit()
-            _mix_after(campaign)
+            voting.mix_now(campaign)
             flash(_("Thank you: your ballot has been recorded."), "success")
             return redirect(url_for("ballots.todo"))
     return render_template("ballots/ballot.html", assignment=assignment, campaign=campaign, questions=questions,
@@ -129,7 +130,7 @@ def grid(campaign_id: int, group: str):
             db.session.rollback()
         else:
             db.session.commit()
-            _mix_after(campaign)
+            voting.mix_now(campaign)
             flash(_("Thank you: %(n)d ballots recorded.", n=len(rows)), "success")
             return redirect(url_for("ballots.todo"))
     return render_template("ballots/grid.html", campaign=campaign, group=rater_group, rows=rows,
@@ -140,9 +141,3 @@ def grid(campaign_id: int, group: str):
 def _scales(campaign: Campaign) -> dict:
     from ..plans.scales import SHIPPED
     return {**SHIPPED, **campaign.plan_version.spec().scales}
-
-
-def _mix_after(campaign: Campaign) -> None:
-    """Mix in a transaction of its own, so that the mixed answers share nothing with this vote."""
-    if voting.mix(campaign):
-        db.session.commit()

@@ -82,8 +82,7 @@ def vote(secret: str):
             return render_template("ballots/slip_refused.html", reason=e.reason, message=e.message), 410
         else:
             db.session.commit()
-            if voting.mix(campaign):
-                db.session.commit()
+            voting.mix_now(campaign)
             return render_template("ballots/slip_done.html", campaign=campaign, n=len(people))
     from .routes import _scales
     return render_template("ballots/slip_vote.html", campaign=campaign, group=group, people=people,

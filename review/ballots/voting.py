@@ -139,3 +139,23 @@ def mix(campaign: Campaign, *, force: bool = False) -> int:
     db.session.execute(delete(PoolEntry).where(PoolEntry.id.in_([e.id for e in entries])))
     db.session.flush()
     return len(entries)
+
+
+def mix_now(campaign: Campaign) -> None:
+    """After a vote is committed: mix in a transaction of its own, so that the mixed answers share
+    nothing with that vote, score again with the new ballots, then let PostgreSQL reclaim the
+    deleted pool rows."""
+    from ..campaigns.loader import recompute
+    if mix(campaign):
+        recompute(campaign)
+        db.session.commit()
+        vacuum_pool()
+
+
+def vacuum_pool() -> None:
+    """On PostgreSQL a deleted row stays on disk until vacuumed; the pool's rows are sealed, but
+    they need not linger either. VACUUM cannot run inside a transaction, hence autocommit."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ballot_pool")

@@ -135,6 +135,9 @@ def move(campaign_id: int):
         flash(e.message, "error")
     else:
         db.session.commit()
+        if action == "close":
+            from ..ballots.voting import vacuum_pool
+            vacuum_pool()  # closing mixed the last pooled ballots
         flash(_("The campaign is now: %(state)s.", state=campaign.state.label), "success")
     return redirect(url_for("campaigns.view", campaign_id=campaign.id))
 
@@ -244,8 +247,9 @@ def veto(campaign_id: int, person_id: int):
 @roles(*READERS)
 def ballots(campaign_id: int):
     """Who rates whom, participation per department and rater group, and who has not voted yet."""
-    from ..ballots import assignments, slips
+    from ..ballots import assignments, reminders, slips
     from ..ballots.models import Assignment
+    from ..core import mail
     campaign = _campaign(campaign_id)
     rows = db.session.scalars(select(Assignment).where(Assignment.campaign_id == campaign.id)
                               .options(joinedload(Assignment.rater), joinedload(Assignment.ratee))
@@ -260,8 +264,30 @@ def ballots(campaign_id: int):
                            groups=list(assignment_groups()),
                            group_labels={g.value: g.label for g in assignment_groups()},
                            slip_batches=slips.counts(campaign), slip_groups=slips.raters_by_group(campaign),
+                           reminders=reminders.history(campaign), mail_configured=mail.configured(),
                            can_print=current_user.role in EDITORS
                            and campaign.state in (CampaignState.DRAFT, CampaignState.OPEN))
+
+
+@bp.post("/<int:campaign_id>/ballots/remind")
+@roles(*EDITORS)
+def ballots_remind(campaign_id: int):
+    from ..ballots import reminders
+    campaign = _campaign(campaign_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        reminder, failed = reminders.send(campaign, request.form.get("message", ""))
+    except DomainError as e:
+        db.session.rollback()
+        flash(e.message, "error")
+    else:
+        db.session.commit()
+        flash(_("%(n)d people will see the reminder when they next open the site; %(m)d e-mails sent.",
+                n=reminder.recipients, m=reminder.emailed), "success")
+        if failed:
+            flash(_("%(n)d e-mails could not be sent.", n=failed), "error")
+    return redirect(url_for("campaigns.ballots", campaign_id=campaign.id))
 
 
 def assignment_groups():

@@ -16,7 +16,9 @@ def index():
         return redirect(url_for("auth.login"))
     person = current_user.person
     rel = relations_of(person) if person is not None and person.active else None
-    return render_template("main/index.html", person=person, rel=rel)
+    from ..ballots.reminders import for_person
+    pending = for_person(person.id) if person is not None else []
+    return render_template("main/index.html", person=person, rel=rel, pending_campaigns=pending)
 
 
 @bp.post("/language")

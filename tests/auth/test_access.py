@@ -66,6 +66,7 @@ ROUTES = [
     ("GET", "/campaigns/{campaign}/ballot-results/{s1}", READERS),
     ("GET", "/campaigns/{campaign}/ballot-results.xlsx", READERS),
     ("GET", "/campaigns/{campaign}/democratic-report", READERS),
+    ("POST", "/campaigns/{campaign}/ballots/remind", EDITORS),
     ("POST", "/campaigns/{campaign}/slips", EDITORS),
     ("POST", "/campaigns/{campaign}/slips/999999/revoke", EDITORS),
 ]

@@ -222,3 +222,15 @@ def test_a_database_dump_cannot_join_answers_to_voters(open_campaign):
         columns = [col for col in inspect(model).columns if col.name not in ("campaign_id", "ratee_id", "value")]
         for row in db.session.execute(select(*columns)):
             assert not (set(map(str, row)) & ids), model.__tablename__
+
+
+def test_mixing_rescores_and_empties_the_pool(open_campaign):
+    o, c = open_campaign  # mixing batch of 3
+    chief = o["chief"]
+    for r in (o["s1"][0], o["s1"][1], o["s2"][0]):
+        voting.submit(assignment(c, r, chief, RaterGroup.DEMOCRATIC).id, r, ballot(c, RaterGroup.DEMOCRATIC))
+    db.session.commit()
+    voting.mix_now(c)
+    assert db.session.scalar(select(db.func.count()).select_from(PoolEntry)) == 0
+    lines = {line["code"]: line for line in db.session.get(Result, (c.id, chief.id)).detail["lines"]}
+    assert "3 票" in lines["leadership"]["explanation"]  # the breakdown shows the new ballots at once
