@@ -85,7 +85,7 @@ def test_demo_has_the_example_plans_and_a_2025_campaign_with_results(app, runner
 
     runner.invoke(args=["demo"])
     assert db.session.scalar(select(func.count(StoredPlan.id))) == 5
-    campaign = db.session.scalars(select(Campaign)).one()
+    campaign = db.session.scalar(select(Campaign).where(Campaign.name == "东湖县院2025年度检察人员考核"))
     assert campaign.year == 2025 and campaign.state is CampaignState.OPEN
     results = db.session.scalars(select(Result).where(Result.campaign_id == campaign.id)).all()
     assert len(results) == len(campaign.subjects) >= 50
@@ -97,6 +97,34 @@ def test_demo_has_the_example_plans_and_a_2025_campaign_with_results(app, runner
     person = results[0].person_id
     html = client.get(f"/campaigns/{campaign.id}/results/{person}").get_data(as_text=True)
     assert "案件质量评查结果" in html and "计算过程" in html
+
+
+def test_demo_has_ballots_some_below_k_and_a_meeting_with_printable_slips(app, runner):
+    import os
+
+    from pypdf import PdfReader
+
+    from review.ballots import results, slips
+    from review.ballots.models import RaterGroup, Slip
+    from review.campaigns.models import Campaign
+    from review.demo.seed import demo_logins, demo_slips_path
+
+    out = runner.invoke(args=["demo"]).output
+    annual = db.session.scalar(select(Campaign).where(Campaign.name == "东湖县院2025年度检察人员考核"))
+    disclosed = results.disclosed(annual).values()
+    assert sum(len(d.shown) for d in disclosed) > 100                 # most groups are shown...
+    assert any(d.withheld for d in disclosed) and any(d.pooled for d in disclosed)  # ...some are not
+    meeting = db.session.scalar(select(Campaign).where(Campaign.name.contains("领导班子")))
+    assert slips.held_in_meeting(meeting.id, RaterGroup.DEMOCRATIC)
+    used = db.session.scalars(select(Slip.used)).all()
+    assert 0 < sum(used) < len(used)                                  # most slips used, a few left
+    assert demo_slips_path() in out and os.path.exists(demo_slips_path())
+    assert len(PdfReader(demo_slips_path()).pages) >= 1
+    # The demo logins keep their own ballots to cast.
+    staff = next(d for d in demo_logins() if d.role == "staff")
+    client = app.test_client()
+    client.post("/login", data={"login": staff.login, "password": DEMO_PASSWORD})
+    assert "/ballots/grid/" in client.get("/ballots/").get_data(as_text=True)
 
 
 def test_every_example_plan_runs_as_a_campaign_on_the_demo(app, runner):

@@ -1,8 +1,10 @@
 """`flask --app wsgi demo [--reset] [--if-empty]`"""
+import os
+
 import click
 
 from ..extensions import db
-from .seed import database_empty, demo_logins, demo_present, seed, wipe
+from .seed import database_empty, demo_logins, demo_present, demo_slips_path, seed, wipe
 
 
 def print_logins(logins) -> None:
@@ -32,3 +34,5 @@ def demo_command(reset: bool, if_empty: bool):
     db.session.commit()
     click.echo("Demo institution seeded.")
     print_logins(logins)
+    if os.path.exists(demo_slips_path()):
+        click.echo(f"Meeting ballot slips of the leadership evaluation (printable): {demo_slips_path()}")

@@ -200,7 +200,105 @@ def seed_plans_and_campaign(county: Unit, rng: random.Random) -> None:
                                       round(maxima["experience"] * rng.uniform(0.6, 1.0), 1), "从事检察工作年限及岗位经历", rescore=False)
     for person in rng.sample(people, 2):
         campaign_ops.set_manual_entry(campaign, person, "violations", 1, "年度内查实违反工作纪律一次", rescore=False)
+    seed_ballots(campaign, rng)
     recompute(campaign)
+    leadership = versions.get(LEADERSHIP_PLAN)
+    if leadership is not None:
+        seed_meeting(leadership, county, rng)
+
+
+LEADERSHIP_PLAN = "基层院检察长及班子成员考核"
+COMMENTS = ["工作认真负责，业务能力强。", "希望多深入一线，加强沟通。", "办案质效突出，值得学习。",
+            "对年轻干警传帮带做得好。", "建议进一步提高文书质量。", "作风扎实，廉洁自律。",
+            "有时工作节奏偏慢，希望改进。", "团结同志，乐于助人。"]
+REPORT = ("{year}年，本人在院党组领导下，认真履行{position}职责，坚持以办案为中心，全年依法办理各类案件，"
+          "案件质量评查未发现问题。积极参加政治理论和业务学习，严格遵守廉洁从检各项规定。"
+          "不足之处是调查研究和理论写作偏少。下一步将进一步提高办案质效，加强学习，争取更好成绩。")
+
+
+def _pick(rng: random.Random, values: tuple[float, ...], lean: float) -> float:
+    """A level, best levels most likely; ``lean`` < 1 moves a ratee's ballots down the scale."""
+    weights = [max(0.02, (0.5 ** i) * (lean if i == 0 else 1)) for i in range(len(values))]
+    return rng.choices(sorted(values, reverse=True), weights=weights)[0]
+
+
+def _demo_voters_keep_their_ballots() -> set[int]:
+    """The demo logins vote themselves: their own ballots stay to do."""
+    logins = {d.login for d in demo_logins()}
+    return set(db.session.scalars(select(Person.id).where(Person.staff_no.in_(logins))))
+
+
+def seed_ballots(campaign, rng: random.Random, share: float = 0.72) -> None:
+    """About three quarters of the staff have voted; in small departments the peer groups stay below k."""
+    from ..ballots import voting
+    from ..ballots.models import Assignment, RaterGroup
+    keep = _demo_voters_keep_their_ballots()
+    leans = {}
+    rows = db.session.scalars(select(Assignment).where(Assignment.campaign_id == campaign.id)
+                              .order_by(Assignment.rater_id, Assignment.group, Assignment.ratee_id)).all()
+    voters = sorted({a.rater_id for a in rows} - keep)
+    voted = set(rng.sample(voters, round(len(voters) * share)))
+    # In the smallest department only two people have voted: its peer groups stay below k.
+    by_dept: dict[int, list[int]] = {}
+    for person in db.session.scalars(select(Person).where(Person.id.in_(voters), Person.department_id.is_not(None))):
+        by_dept.setdefault(person.department_id, []).append(person.id)
+    smallest = min((ids for ids in by_dept.values() if len(ids) >= 3), key=len, default=[])
+    voted -= set(smallest[2:])
+    voted |= set(smallest[:2])
+    questions = {g: voting.questions(campaign, g) for g in RaterGroup}
+    for a in rows:
+        if a.rater_id not in voted:
+            continue
+        lean = leans.setdefault(a.ratee_id, rng.choice([1.0, 1.0, 1.0, 0.6, 0.3]))
+        answers = {q.code: _pick(rng, q.values, lean) for q in questions[a.group]}
+        comment = rng.choice(COMMENTS) if a.group.anonymous and rng.random() < 0.15 else ""
+        report = REPORT.format(year=campaign.year, position=a.rater.position or "检察人员") \
+            if a.group is RaterGroup.SELF else None
+        voting.submit(a.id, a.rater, answers, comment, report=report)
+    voting.mix(campaign, force=True)
+
+
+def seed_meeting(version, county: Unit, rng: random.Random) -> None:
+    """The leadership's democratic evaluation, held in a meeting: a printed slip set (written to the
+    instance folder), most of it already used; the middle managers vote online."""
+    from flask import current_app
+    from ..ballots import slips, voting
+    from ..ballots.models import RaterGroup
+    from ..campaigns import operations as campaign_ops
+    from ..campaigns.loader import recompute
+    campaign = campaign_ops.create_campaign(version, county, name="东湖县院2025年度领导班子民主测评", year=2025)
+    campaign_ops.move(campaign, "open")
+    voters = slips.raters_by_group(campaign).get(RaterGroup.DEMOCRATIC, 0)
+    if not voters:
+        return
+    batch, tokens = slips.issue(campaign, RaterGroup.DEMOCRATIC, voters)
+    os.makedirs(current_app.instance_path, exist_ok=True)
+    with open(demo_slips_path(), "wb") as f:
+        f.write(slips.slips_pdf(campaign, batch, tokens))
+    people = slips.ratees(campaign, RaterGroup.DEMOCRATIC)
+    questions = voting.questions(campaign, RaterGroup.DEMOCRATIC)
+    # Slips are handed out at random: use a random 80 %, keep the rest (and the PDF) for trying.
+    for token in rng.sample(tokens, round(len(tokens) * 0.8)):
+        slips.submit(token.code, {p.id: {q.code: _pick(rng, q.values, 1.0) for q in questions} for p in people},
+                     {p.id: rng.choice(COMMENTS) for p in people if rng.random() < 0.1})
+    # Two department heads have rated the leadership online so far: below k, so pooled with the slips.
+    from ..ballots.models import Assignment
+    keep = _demo_voters_keep_their_ballots()
+    middle = db.session.scalars(select(Assignment).where(Assignment.campaign_id == campaign.id,
+                                                         Assignment.group == RaterGroup.MIDDLE)
+                                .order_by(Assignment.rater_id, Assignment.ratee_id)).all()
+    heads = sorted({a.rater_id for a in middle} - keep)[:2]
+    for a in middle:
+        if a.rater_id in heads:
+            voting.submit(a.id, a.rater, {q.code: _pick(rng, q.values, 1.0)
+                                          for q in voting.questions(campaign, RaterGroup.MIDDLE)})
+    voting.mix(campaign, force=True)
+    recompute(campaign)
+
+
+def demo_slips_path() -> str:
+    from flask import current_app
+    return os.path.join(current_app.instance_path, "demo-slips.pdf")
 
 
 def demo_logins() -> list[DemoLogin]:

@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from review.ballots.models import AnonymousAnswer, Assignment, PoolEntry, RaterGroup
+from review.campaigns.models import Result
 from review.extensions import db
 
 from .test_browser import log_in
@@ -20,6 +21,13 @@ def test_staff_fill_the_democratic_sheet_on_a_phone(new_context, live_server):
     expect(sheet).to_be_visible()
     expect(page.locator("main")).to_contain_text("匿名评价")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    mine = {a.id for a in db.session.scalars(select(Assignment).join(Assignment.rater).where(
+        Assignment.group == RaterGroup.DEMOCRATIC, Assignment.completed.is_(False)))
+        if a.rater.staff_no == staff.login}
+    ratee = db.session.get(Assignment, next(iter(mine))).ratee_id
+    before = db.session.get(Result, (db.session.get(Assignment, next(iter(mine))).campaign_id, ratee))
+    before_text = str(before.detail) if before else ""
+    db.session.remove()
     selects = sheet.locator("select")
     assert selects.count() > 0
     for i in range(selects.count()):
@@ -27,10 +35,12 @@ def test_staff_fill_the_democratic_sheet_on_a_phone(new_context, live_server):
     sheet.get_by_role("button", name="全部提交").click()
     expect(page.locator("main")).to_contain_text("已记录")
 
-    done = db.session.scalars(select(Assignment).where(Assignment.group == RaterGroup.DEMOCRATIC,
-                                                       Assignment.completed.is_(True))).all()
-    assert done and {a.rater.staff_no for a in done} == {staff.login}
+    done = [db.session.get(Assignment, i) for i in mine]
+    assert done and all(a.completed for a in done)
     # A whole sheet is more than a mixing batch: mixed at once, nothing waits in the pool.
     assert db.session.scalar(select(db.func.count()).select_from(PoolEntry)) == 0
     assert db.session.scalar(select(db.func.count()).select_from(AnonymousAnswer)) >= len(done)
+    # ...and the ratee's breakdown already counts the new ballot.
+    after = db.session.get(Result, (done[0].campaign_id, ratee))
+    assert after is not None and str(after.detail) != before_text
     db.session.remove()
