@@ -57,3 +57,18 @@ def print_slips(campaign_id: int, group: str, count: int, out: str, base_url: st
         f.write(pdf)
     db.session.commit()
     click.echo(f"{count} slips → {out}")
+
+
+@ballots_cli.command("mix")
+@click.argument("campaign_id", type=int)
+def mix_now(campaign_id: int):
+    """Mix every sealed ballot waiting in the pool now, whatever their number, and score again."""
+    from ..campaigns.loader import recompute
+    from .voting import mix, vacuum_pool
+    campaign = _campaign(campaign_id)
+    n = mix(campaign, force=True)
+    if n:
+        recompute(campaign)
+    db.session.commit()
+    vacuum_pool()
+    click.echo(f"{n} ballots mixed")
