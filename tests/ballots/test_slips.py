@@ -217,3 +217,15 @@ def test_failed_lookups_are_rate_limited_per_address(limited):
         assert client.get(f"/slip/{'A' * 21}{i}").status_code == 404
     resp = client.get(f"/slip/{'B' * 22}")
     assert resp.status_code == 429 and "尝试次数过多" in resp.get_data(as_text=True)
+
+
+def test_cli_mixes_what_waits_in_the_pool(runner, meeting):
+    o, c, _office = meeting
+    a = db.session.scalar(select(Assignment).where(Assignment.rater_id == o["s1"][0].id,
+                                                   Assignment.group == RaterGroup.DEMOCRATIC))
+    voting.submit(a.id, o["s1"][0], {q.code: 80 for q in voting.questions(c, RaterGroup.DEMOCRATIC)})
+    db.session.commit()
+    assert db.session.scalar(select(db.func.count()).select_from(PoolEntry)) == 1
+    result = runner.invoke(args=["ballots", "mix", str(c.id)])
+    assert result.exit_code == 0 and "1 ballots mixed" in result.output
+    assert db.session.scalar(select(db.func.count()).select_from(PoolEntry)) == 0

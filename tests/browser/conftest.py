@@ -19,7 +19,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update"]
 HAVE_CHROMIUM = os.path.exists(CHROMIUM)
-NO_CHROMIUM = f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium fonts-noto-cjk)"
+NO_CHROMIUM = f"browser tests need Debian's chromium at {CHROMIUM} (make system-test-deps)"
 
 
 def pytest_collection_modifyitems(config, items):

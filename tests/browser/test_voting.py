@@ -4,7 +4,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from review.ballots.models import AnonymousAnswer, Assignment, PoolEntry, RaterGroup
+from review.ballots.models import AnonymousAnswer, Assignment, PoolEntry, RaterGroup, voted_online
 from review.campaigns.models import Result
 from review.extensions import db
 
@@ -22,8 +22,8 @@ def test_staff_fill_the_democratic_sheet_on_a_phone(new_context, live_server):
     expect(page.locator("main")).to_contain_text("匿名评价")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     mine = {a.id for a in db.session.scalars(select(Assignment).join(Assignment.rater).where(
-        Assignment.group == RaterGroup.DEMOCRATIC, Assignment.completed.is_(False)))
-        if a.rater.staff_no == staff.login}
+        Assignment.group == RaterGroup.DEMOCRATIC, Assignment.completed.is_(False), voted_online()))
+        if a.rater.staff_no == staff.login}  # the leadership's evaluation is held in a meeting, on slips
     ratee = db.session.get(Assignment, next(iter(mine))).ratee_id
     before = db.session.get(Result, (db.session.get(Assignment, next(iter(mine))).campaign_id, ratee))
     before_text = str(before.detail) if before else ""
@@ -43,4 +43,31 @@ def test_staff_fill_the_democratic_sheet_on_a_phone(new_context, live_server):
     # ...and the ratee's breakdown already counts the new ballot.
     after = db.session.get(Result, (done[0].campaign_id, ratee))
     assert after is not None and str(after.detail) != before_text
+    db.session.remove()
+
+
+def test_a_meeting_slip_is_typed_in_and_filled_on_a_phone(new_context, live_server):
+    from review.ballots import slips
+    from review.ballots.models import Slip
+    from review.campaigns.models import Campaign
+
+    meeting = db.session.scalar(select(Campaign).where(Campaign.name.contains("领导班子")))
+    _batch, [token] = slips.issue(meeting, RaterGroup.DEMOCRATIC, 1)
+    db.session.commit()
+    db.session.remove()
+    page = new_context(viewport={"width": 375, "height": 667}, is_mobile=True, has_touch=True).new_page()
+    page.goto("/slip/")
+    page.get_by_label("短码").fill(token.code.lower().replace("-", " "))  # typed loosely
+    page.get_by_role("button", name="打开测评表").click()
+    sheet = page.locator("form.ballot-form")
+    expect(sheet).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    selects = sheet.locator("select")
+    for i in range(selects.count()):
+        selects.nth(i).select_option(index=1)
+    sheet.get_by_role("button", name="全部提交").click()
+    expect(page.locator("main")).to_contain_text("已记录")
+    page.goto(f"/slip/{token.link}")
+    expect(page.locator("main")).to_contain_text("已经使用")
+    assert db.session.scalar(select(db.func.count()).select_from(Slip).where(Slip.used.is_(True))) >= 1
     db.session.remove()
