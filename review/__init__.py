@@ -71,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     from .ballots.routes import bp as ballots_bp
     from .ballots.report_routes import bp as ballot_results_bp
     from .ballots.slip_routes import bp as slips_bp
+    from .ballots.outside_routes import bp as outside_bp
     from .campaigns.routes import bp as campaigns_bp
     from .plans.routes import bp as plans_bp
     from .core.routes import bp as core_bp
@@ -87,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ballots_bp)
     app.register_blueprint(ballot_results_bp)
     app.register_blueprint(slips_bp)
+    app.register_blueprint(outside_bp)
     app.register_blueprint(core_bp)
 
 

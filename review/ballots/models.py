@@ -219,6 +219,32 @@ class Reminder(db.Model):
         return self.campaign.unit.path if self.campaign and self.campaign.unit else None
 
 
+class OutsideRating(db.Model):
+    """What an outside body (县委组织部, 人大, 政协, 纪委监委…) said of a person, entered by the office.
+    Named and audited: a body's opinion is an official letter, not a secret ballot."""
+
+    __tablename__ = "ballot_outside_ratings"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("campaign_id", "body", "ratee_id", "indicator"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(String(100))
+    ratee_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"), index=True)
+    indicator: Mapped[str] = mapped_column(String(40))
+    value: Mapped[float] = mapped_column(Float)
+
+    ratee: Mapped[Person] = relationship()
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.body} → {self.ratee.name if self.ratee else '?'} ({self.indicator})"
+
+    @property
+    def audit_unit_path(self) -> str | None:
+        return self.ratee.unit.path if self.ratee and self.ratee.unit else None
+
+
 def voted_online():
     """SQL condition on Assignment: its group is not held in a meeting with slips, so its
     participation flag is the whole story (for a meeting group, the slips' count is)."""

@@ -44,7 +44,7 @@ def overview(campaign_id: int):
     page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"])
     ids = [p.id for p in page.items]
     anonymous = results.disclosed(campaign, ids)
-    signed = results.signed_tallies(campaign, ids)
+    signed = results.named_tallies(campaign, ids)
     departments = db.session.scalars(select(Department).where(Department.id.in_(
         select(Person.department_id).where(Person.id.in_(
             select(Assignment.ratee_id).where(Assignment.campaign_id == campaign.id))))).order_by(Department.name))
@@ -96,7 +96,7 @@ def export_workbook(campaign: Campaign) -> bytes:
     from flask_babel import gettext as _
     indicators = {i.code: i for i in results.ballot_indicators(campaign)}
     anonymous = results.disclosed(campaign)
-    signed = results.signed_tallies(campaign)
+    signed = results.named_tallies(campaign)
     people = {p.id: p for p in db.session.scalars(_ratees(campaign))}
     width = max((len(i.scale.levels) for i in indicators.values()), default=0)
 

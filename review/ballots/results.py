@@ -14,7 +14,8 @@ from ..extensions import db
 from ..plans.scales import SHIPPED
 from ..plans.spec import BallotSource, Scale
 from .disclosure import Disclosure, Tally, disclose
-from .models import AnonymousAnswer, AnonymousComment, Assignment, RaterGroup, SignedAnswer, WorkReport
+from .models import (AnonymousAnswer, AnonymousComment, Assignment, OutsideRating, RaterGroup, SignedAnswer,
+                     WorkReport)
 
 Key = tuple[int, str]  # (ratee id, indicator code)
 
@@ -45,6 +46,24 @@ def signed_tallies(campaign: Campaign, ratee_ids: list[int] | None = None) -> di
     if ratee_ids is not None:
         stmt = stmt.where(Assignment.ratee_id.in_(ratee_ids))
     return _collect(db.session.execute(stmt))
+
+
+def outside_tallies(campaign: Campaign, ratee_ids: list[int] | None = None) -> dict[Key, dict[str, Tally]]:
+    """Outside bodies' ratings: one ballot per body, named, so not subject to the k-threshold."""
+    stmt = (select(OutsideRating.ratee_id, OutsideRating.indicator, OutsideRating.value, func.count())
+            .where(OutsideRating.campaign_id == campaign.id)
+            .group_by(OutsideRating.ratee_id, OutsideRating.indicator, OutsideRating.value))
+    if ratee_ids is not None:
+        stmt = stmt.where(OutsideRating.ratee_id.in_(ratee_ids))
+    return _collect((r, RaterGroup.OUTSIDE, code, v, n) for r, code, v, n in db.session.execute(stmt))
+
+
+def named_tallies(campaign: Campaign, ratee_ids: list[int] | None = None) -> dict[Key, dict[str, Tally]]:
+    """Everything not anonymous: signed self and leader ballots, and outside bodies' ratings."""
+    out = signed_tallies(campaign, ratee_ids)
+    for key, groups in outside_tallies(campaign, ratee_ids).items():
+        out.setdefault(key, {}).update(groups)
+    return out
 
 
 def disclosed(campaign: Campaign, ratee_ids: list[int] | None = None) -> dict[Key, Disclosure]:
@@ -78,7 +97,7 @@ class RateeResults:
 
 def for_ratee(campaign: Campaign, ratee_id: int) -> RateeResults:
     anonymous = {code: d for (_r, code), d in disclosed(campaign, [ratee_id]).items()}
-    signed = {code: groups for (_r, code), groups in signed_tallies(campaign, [ratee_id]).items()}
+    signed = {code: groups for (_r, code), groups in named_tallies(campaign, [ratee_id]).items()}
     report = db.session.scalar(select(WorkReport).where(WorkReport.campaign_id == campaign.id,
                                                         WorkReport.person_id == ratee_id))
     return RateeResults(anonymous, signed, comments(campaign, ratee_id, anonymous), report)

@@ -63,7 +63,7 @@ def _gather_ballots(campaign: Campaign, inputs: dict[int, PersonInputs]) -> None
             data.pooled[code] = set(d.pooled)
         if d.withheld:
             data.withheld.setdefault(code, set()).update(d.withheld)
-    for (ratee, code), groups in results.signed_tallies(campaign).items():
+    for (ratee, code), groups in results.named_tallies(campaign).items():
         if ratee in inputs:
             for group, tally in groups.items():
                 inputs[ratee].ballots.setdefault(code, {})[group] = (tally.total, tally.count)

@@ -111,7 +111,12 @@ def view(campaign_id: int):
                            subjects=subjects,
                            progress=items, blockers=queries.blockers(campaign, items), actions=actions,
                            action_labels=ACTION_LABELS, source_labels=SOURCE_LABELS,
-                           can_edit=current_user.role in EDITORS)
+                           can_edit=current_user.role in EDITORS, has_outside=_asks_outside(campaign))
+
+
+def _asks_outside(campaign: Campaign) -> bool:
+    from ..ballots.outside import outside_questions
+    return bool(outside_questions(campaign))
 
 
 @bp.post("/<int:campaign_id>/move")

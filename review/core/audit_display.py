@@ -20,6 +20,8 @@ ACTIONS = {
     "auth.password_changed": _l("Password changed"),
     "auth.password_reset": _l("Password reset by an administrator"),
     "roster.import": _l("Roster imported"),
+    "outside.save": _l("Outside body's ratings entered"),
+    "outside.remove": _l("Outside body's ratings removed"),
     "ballots.assignments_generated": _l("Rater assignments generated"),
     "ballot_assignments.create": _l("Rater assignment added"),
     "ballot_assignments.delete": _l("Rater assignment removed"),

@@ -293,6 +293,12 @@ def seed_meeting(version, county: Unit, rng: random.Random) -> None:
             voting.submit(a.id, a.rater, {q.code: _pick(rng, q.values, 1.0)
                                           for q in voting.questions(campaign, RaterGroup.MIDDLE)})
     voting.mix(campaign, force=True)
+    # Three outside bodies have answered the city's letter asking their opinion of the leadership.
+    from ..ballots import outside
+    qs = outside.outside_questions(campaign)
+    for body in ("县委组织部", "县人大常委会", "县纪委监委"):
+        outside.save(campaign, body, {p.id: {q.code: _pick(rng, q.values, 1.0) for q in qs}
+                                      for p in outside.ratees(campaign)})
     recompute(campaign)
 
 

@@ -67,6 +67,8 @@ ROUTES = [
     ("GET", "/campaigns/{campaign}/ballot-results.xlsx", READERS),
     ("GET", "/campaigns/{campaign}/democratic-report", READERS),
     ("POST", "/campaigns/{campaign}/ballots/remind", EDITORS),
+    ("GET", "/campaigns/{campaign}/outside", EDITORS),
+    ("POST", "/campaigns/{campaign}/outside/remove", EDITORS),
     ("POST", "/campaigns/{campaign}/slips", EDITORS),
     ("POST", "/campaigns/{campaign}/slips/999999/revoke", EDITORS),
 ]
