@@ -55,9 +55,9 @@ class Config:
     # Failed logins only; successful ones do not count.
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("REVIEW_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("REVIEW_LOGIN_LIMIT_ADDRESS", "20 per 15 minutes")
-    # Failed slip lookups (mistyped or guessed codes). A meeting room may sit behind one address.
-    SLIP_LIMIT_PER_ADDRESS = os.environ.get("REVIEW_SLIP_LIMIT_ADDRESS", "30 per 10 minutes")
-    SLIP_LIMIT_PER_CODE = os.environ.get("REVIEW_SLIP_LIMIT_CODE", "10 per 10 minutes")
+    # Lookups of well-formed slip codes that match no slip (guessing). A meeting room may sit behind
+    # one address; with 50-bit codes even thousands of guesses stand no chance.
+    SLIP_LIMIT_PER_ADDRESS = os.environ.get("REVIEW_SLIP_LIMIT_ADDRESS", "100 per 10 minutes")
     # Reminders by e-mail, when the site has an SMTP relay; without one they are shown on the site only.
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

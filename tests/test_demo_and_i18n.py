@@ -107,10 +107,20 @@ def test_demo_has_ballots_some_below_k_and_a_meeting_with_printable_slips(app, r
     from review.ballots import results, slips
     from review.ballots.models import RaterGroup, Slip
     from review.campaigns.models import Campaign
+    from review.ballots.models import PoolEntry
+    from review.campaigns.operations import move
     from review.demo.seed import demo_logins, demo_slips_path
 
     out = runner.invoke(args=["demo"]).output
     annual = db.session.scalar(select(Campaign).where(Campaign.name == "东湖县院2025年度检察人员考核"))
+    assert results.disclosed(annual) == {}  # voting is open: the ballots wait sealed
+    assert db.session.scalar(select(func.count()).select_from(PoolEntry)) > 500
+    # The demo logins keep their own ballots to cast.
+    staff = next(d for d in demo_logins() if d.role == "staff")
+    client = app.test_client()
+    client.post("/login", data={"login": staff.login, "password": DEMO_PASSWORD})
+    assert "/ballots/grid/" in client.get("/ballots/").get_data(as_text=True)
+    move(annual, "close")  # the office closes voting: counted
     disclosed = results.disclosed(annual).values()
     assert sum(len(d.shown) for d in disclosed) > 100                 # most groups are shown...
     assert any(d.withheld for d in disclosed) and any(d.pooled for d in disclosed)  # ...some are not
@@ -120,11 +130,6 @@ def test_demo_has_ballots_some_below_k_and_a_meeting_with_printable_slips(app, r
     assert 0 < sum(used) < len(used)                                  # most slips used, a few left
     assert demo_slips_path() in out and os.path.exists(demo_slips_path())
     assert len(PdfReader(demo_slips_path()).pages) >= 1
-    # The demo logins keep their own ballots to cast.
-    staff = next(d for d in demo_logins() if d.role == "staff")
-    client = app.test_client()
-    client.post("/login", data={"login": staff.login, "password": DEMO_PASSWORD})
-    assert "/ballots/grid/" in client.get("/ballots/").get_data(as_text=True)
 
 
 def test_every_example_plan_runs_as_a_campaign_on_the_demo(app, runner):

@@ -47,8 +47,10 @@ def print_slips(campaign_id: int, group: str, count: int, out: str, base_url: st
     if base_url:
         current_app.config["REVIEW_PUBLIC_URL"] = base_url
     try:
-        batch, tokens = slips.issue(campaign, RaterGroup(group), count)
-        pdf = slips.slips_pdf(campaign, batch, tokens)
+        tokens = slips.new_tokens(count)
+        slips.check_issue(campaign, RaterGroup(group), count)
+        pdf = slips.slips_pdf(slips.sheet_for(campaign, RaterGroup(group)), tokens)
+        slips.issue(campaign, RaterGroup(group), tokens)
     except DomainError as e:
         db.session.rollback()
         raise click.ClickException(e.message)
@@ -57,18 +59,3 @@ def print_slips(campaign_id: int, group: str, count: int, out: str, base_url: st
         f.write(pdf)
     db.session.commit()
     click.echo(f"{count} slips → {out}")
-
-
-@ballots_cli.command("mix")
-@click.argument("campaign_id", type=int)
-def mix_now(campaign_id: int):
-    """Mix every sealed ballot waiting in the pool now, whatever their number, and score again."""
-    from ..campaigns.loader import recompute
-    from .voting import mix, vacuum_pool
-    campaign = _campaign(campaign_id)
-    n = mix(campaign, force=True)
-    if n:
-        recompute(campaign)
-    db.session.commit()
-    vacuum_pool()
-    click.echo(f"{n} ballots mixed")

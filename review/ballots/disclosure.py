@@ -52,6 +52,7 @@ class Disclosure:
     others: Tally | None             # pooled small groups, at least k ballots, or None
     pooled: tuple[str, ...]          # the groups inside ``others``
     withheld: tuple[str, ...]        # groups of which nothing at all is shown
+    withheld_ballots: int = 0        # how many ballots those groups had
 
     @property
     def total(self) -> Tally | None:
@@ -81,5 +82,5 @@ def disclose(tallies: dict[str, Tally], k: int) -> Disclosure:
         pooled.append(g)
         pool = pool + present[g]
     if pooled and pool.count < k:
-        return Disclosure({}, None, (), tuple(sorted(present)))
+        return Disclosure({}, None, (), tuple(sorted(present)), pool.count)
     return Disclosure({g: present[g] for g in shown}, pool if pooled else None, tuple(sorted(pooled)), ())

@@ -27,6 +27,8 @@ class RaterGroup(enum.StrEnum):
     DEMOCRATIC = "democratic"
     MIDDLE = "middle"
     OUTSIDE = "outside"
+    # Only on counted anonymous answers: groups pooled at the count because they were small.
+    OTHERS = "others"
 
     @property
     def anonymous(self) -> bool:
@@ -40,7 +42,7 @@ class RaterGroup(enum.StrEnum):
 ANONYMOUS_GROUPS = frozenset({RaterGroup.PEER, RaterGroup.DEMOCRATIC, RaterGroup.MIDDLE})
 GROUP_LABELS = {"self": _l("Self"), "peer": _l("Peers"), "leader": _l("Leaders"),
                 "democratic": _l("Democratic evaluation"), "middle": _l("Middle managers"),
-                "outside": _l("Outside bodies")}
+                "outside": _l("Outside bodies"), "others": _l("Others, pooled")}
 
 
 class Assignment(db.Model):
@@ -77,9 +79,9 @@ def random_id() -> str:
 
 
 class PoolEntry(db.Model):
-    """A submitted anonymous ballot, sealed, waiting to be mixed with others. It shares a
+    """A submitted anonymous ballot, sealed, waiting for the count at close. It shares a
     transaction with the participation flip, which is why it is sealed with a key the
-    database never holds, and why it is deleted as soon as it is mixed."""
+    database never holds, and why the count deletes it."""
 
     __tablename__ = "ballot_pool"
 
@@ -89,7 +91,7 @@ class PoolEntry(db.Model):
 
 
 class AnonymousAnswer(db.Model):
-    """One answer of one mixed anonymous ballot. No voter, no token, no assignment, no time;
+    """One answer of one counted anonymous ballot. No voter, no token, no assignment, no time;
     random keys only; on SQLite a WITHOUT ROWID table, so not even insertion order survives."""
 
     __tablename__ = "ballot_answers"
@@ -105,7 +107,7 @@ class AnonymousAnswer(db.Model):
 
 
 class AnonymousComment(db.Model):
-    """A free-text comment of a mixed anonymous ballot: shown only in aggregate, shuffled."""
+    """A free-text comment of a counted anonymous ballot: shown only in aggregate, shuffled."""
 
     __tablename__ = "ballot_comments"
     __table_args__ = {"sqlite_with_rowid": False}
@@ -115,6 +117,22 @@ class AnonymousComment(db.Model):
     ratee_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"), index=True)
     group: Mapped[RaterGroup] = mapped_column(str_enum(RaterGroup, "rater_group"))
     text: Mapped[str] = mapped_column(String(2000))
+
+
+class BallotSuppression(db.Model):
+    """What the count at close pooled or withheld for one ratee and indicator (disclosure rule):
+    the groups inside "others", the groups withheld and how many ballots they had. The answers of
+    withheld groups are not kept at all — they can never count, and a dump must not show them."""
+
+    __tablename__ = "ballot_suppressions"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    ratee_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"), primary_key=True)
+    indicator: Mapped[str] = mapped_column(String(40), primary_key=True)
+    pooled: Mapped[str] = mapped_column(String(100), default="")      # comma-separated groups
+    withheld: Mapped[str] = mapped_column(String(100), default="")
+    withheld_ballots: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class SignedAnswer(db.Model):

@@ -19,9 +19,10 @@ from .models import Assignment, Reminder, voted_online
 MESSAGE_MAX = 500
 
 
-def send(campaign: Campaign, message: str) -> tuple[Reminder, int]:
-    """Record a reminder for everyone with ballots still to cast online, and e-mail those with an
-    address. Returns the reminder and how many e-mails failed."""
+def send(campaign: Campaign, message: str) -> tuple[Reminder, list[mail.Mail]]:
+    """Record a reminder for everyone with ballots still to cast online. Returns it with the e-mails
+    to send to those with an address — to be sent with :func:`deliver` after the commit, so that a
+    slow mail server holds no transaction and a failed commit sends nothing."""
     if campaign.state is not CampaignState.OPEN:
         raise DomainError(_("Reminders can be sent only while voting is open."))
     message = (message or "").strip()
@@ -43,11 +44,18 @@ def send(campaign: Campaign, message: str) -> tuple[Reminder, int]:
                 mails.append(mail.Mail(user.email, _("Reminder: %(campaign)s", campaign=campaign.name),
                                        _("%(message)s\n\nYou still have %(n)d ballots to complete: %(link)s",
                                          message=message, n=n, link=link)))
-    sent, failed = mail.send_all(mails)
-    reminder = Reminder(campaign_id=campaign.id, message=message, recipients=len(waiting), emailed=sent)
+    reminder = Reminder(campaign_id=campaign.id, message=message, recipients=len(waiting), emailed=0)
     db.session.add(reminder)
     db.session.flush()
-    return reminder, failed
+    return reminder, mails
+
+
+def deliver(reminder: Reminder, mails: list[mail.Mail]) -> int:
+    """Send the reminder's e-mails and note how many went. Returns how many failed."""
+    sent, failed = mail.send_all(mails)
+    reminder.emailed = sent
+    db.session.flush()
+    return failed
 
 
 def for_person(person_id: int) -> list[tuple[Campaign, int, Reminder | None]]:

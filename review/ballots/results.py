@@ -13,9 +13,9 @@ from ..campaigns.models import Campaign
 from ..extensions import db
 from ..plans.scales import SHIPPED
 from ..plans.spec import BallotSource, Scale
-from .disclosure import Disclosure, Tally, disclose
-from .models import (AnonymousAnswer, AnonymousComment, Assignment, OutsideRating, RaterGroup, SignedAnswer,
-                     WorkReport)
+from .disclosure import Disclosure, Tally
+from .models import (AnonymousAnswer, AnonymousComment, Assignment, BallotSuppression, OutsideRating, RaterGroup,
+                     SignedAnswer, WorkReport)
 
 Key = tuple[int, str]  # (ratee id, indicator code)
 
@@ -67,8 +67,22 @@ def named_tallies(campaign: Campaign, ratee_ids: list[int] | None = None) -> dic
 
 
 def disclosed(campaign: Campaign, ratee_ids: list[int] | None = None) -> dict[Key, Disclosure]:
-    return {key: disclose(groups, campaign.k_threshold)
-            for key, groups in anonymous_tallies(campaign, ratee_ids).items()}
+    """What may be shown, per ratee and indicator. The count at close stored only that (groups of at
+    least k, "others", and notes of what was pooled or withheld); nothing exists before the count."""
+    tallies = anonymous_tallies(campaign, ratee_ids)
+    stmt = select(BallotSuppression).where(BallotSuppression.campaign_id == campaign.id)
+    if ratee_ids is not None:
+        stmt = stmt.where(BallotSuppression.ratee_id.in_(ratee_ids))
+    notes = {(n.ratee_id, n.indicator): n for n in db.session.scalars(stmt)}
+    out = {}
+    for key in tallies.keys() | notes.keys():
+        groups, note = tallies.get(key, {}), notes.get(key)
+        out[key] = Disclosure(
+            {g: t for g, t in groups.items() if g != RaterGroup.OTHERS.value}, groups.get(RaterGroup.OTHERS.value),
+            tuple(note.pooled.split(",")) if note and note.pooled else (),
+            tuple(note.withheld.split(",")) if note and note.withheld else (),
+            note.withheld_ballots if note else 0)
+    return out
 
 
 @dataclass(frozen=True)
@@ -105,8 +119,8 @@ def for_ratee(campaign: Campaign, ratee_id: int) -> RateeResults:
 
 def comments(campaign: Campaign, ratee_id: int, anonymous: dict[str, Disclosure]) -> list[str]:
     """Free-text comments of anonymous ballots: in aggregate, without their group, in a fresh random
-    order every time — and only when the ratee's ballots may be shown at all, since a comment
-    from a group of one would be that person's."""
+    order every time. The count kept only comments of groups that may be shown (a comment from a
+    group of one would be that person's); this checks again that the ratee's ballots may be shown."""
     ballots = max((d.total.count for d in anonymous.values() if d.total), default=0)
     if ballots < campaign.k_threshold:
         return []
@@ -130,17 +144,26 @@ class GradeRow:
         return (self.counts[0] + self.counts[1]) / self.ballots if self.ballots and len(self.counts) > 1 else None
 
 
+DEMOCRATIC_GROUPS = {RaterGroup.DEMOCRATIC.value, RaterGroup.MIDDLE.value}
+
+
 def grade_report(campaign: Campaign) -> tuple[list[BallotIndicator], list[GradeRow]]:
-    """For each indicator rated by the democratic (or middle-manager) group on a grade scale: the
-    distribution over every anonymous ballot the disclosure rule lets through."""
+    """For each indicator rated by the democratic or middle-manager group: the distribution over their
+    ballots as the disclosure rule lets them through (peers' ballots are not a democratic evaluation;
+    a pool that holds some is left out)."""
     indicators = [i for i in ballot_indicators(campaign)
                   if i.groups and {RaterGroup.DEMOCRATIC.value, RaterGroup.MIDDLE.value} & set(i.groups)]
     codes = {i.code: i for i in indicators}
     rows = []
     for (ratee, code), d in disclosed(campaign).items():
-        if code not in codes or d.total is None:
+        if code not in codes:
             continue
+        parts = [t for g, t in d.shown.items() if g in DEMOCRATIC_GROUPS]
+        if d.others is not None and set(d.pooled) <= DEMOCRATIC_GROUPS:
+            parts.append(d.others)
+        if not parts:
+            continue
+        total = sum(parts[1:], parts[0])
         levels = [lv.value for lv in codes[code].scale.levels]
-        total = d.total
         rows.append(GradeRow(ratee, code, tuple(total.levels.get(float(v), 0) for v in levels), total.count))
     return indicators, rows

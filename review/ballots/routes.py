@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from ..campaigns.models import Campaign, CampaignState
@@ -16,7 +16,7 @@ from ..core.access import authenticated
 from ..core.errors import DomainError
 from ..extensions import db
 from . import voting
-from .models import Assignment, RaterGroup, voted_online
+from .models import ANONYMOUS_GROUPS, Assignment, RaterGroup, voted_online
 
 bp = Blueprint("ballots", __name__, url_prefix="/ballots")
 
@@ -28,7 +28,9 @@ def pending(person_id: int) -> list[Assignment]:
     return list(db.session.scalars(
         select(Assignment).join(Campaign, Campaign.id == Assignment.campaign_id)
         .where(Assignment.rater_id == person_id, Assignment.completed.is_(False),
-               Campaign.state == CampaignState.OPEN, voted_online())
+               Campaign.state == CampaignState.OPEN, voted_online(),
+               # Anonymous ballots are counted once, at the first close: none after a reopening.
+               or_(Campaign.ballots_counted.is_(False), Assignment.group.not_in(ANONYMOUS_GROUPS)))
         .options(joinedload(Assignment.ratee))
         .order_by(Assignment.campaign_id, Assignment.group, Assignment.ratee_id)))
 
@@ -91,7 +93,6 @@ def ballot(assignment_id: int):
             error = e.message
         else:
             db.session.commit()
-            voting.mix_now(campaign)
             flash(_("Thank you: your ballot has been recorded."), "success")
             return redirect(url_for("ballots.todo"))
     return render_template("ballots/ballot.html", assignment=assignment, campaign=campaign, questions=questions,
@@ -130,7 +131,6 @@ def grid(campaign_id: int, group: str):
             db.session.rollback()
         else:
             db.session.commit()
-            voting.mix_now(campaign)
             flash(_("Thank you: %(n)d ballots recorded.", n=len(rows)), "success")
             return redirect(url_for("ballots.todo"))
     return render_template("ballots/grid.html", campaign=campaign, group=rater_group, rows=rows,

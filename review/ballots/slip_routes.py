@@ -13,7 +13,6 @@ from flask_wtf import FlaskForm
 from ..campaigns.routes import EDITORS, _campaign
 from ..core.access import public, roles
 from ..core.errors import DomainError
-from ..core.tokens import normalize_code
 from ..extensions import db, limiter
 from . import slips, voting
 from .models import RaterGroup, SlipBatch
@@ -25,51 +24,46 @@ def _refused() -> bool:
     return getattr(request, "_slip_refused", False)
 
 
-def _code_key() -> str:
-    secret = request.view_args.get("secret") if request.view_args else None
-    return "slip:" + (secret or request.form.get("code") or "")[:64]
-
-
-def _limits(view):
-    view = limiter.limit(lambda: current_app.config["SLIP_LIMIT_PER_ADDRESS"], deduct_when=lambda r: _refused())(view)
-    return limiter.limit(lambda: current_app.config["SLIP_LIMIT_PER_CODE"], key_func=_code_key,
-                         deduct_when=lambda r: _refused())(view)
+def _limited(view):
+    # Only lookups of well-formed codes that match no slip count: a typo caught by the check
+    # symbol never reaches the database, and must not lock a meeting room (one address) out.
+    return limiter.limit(lambda: current_app.config["SLIP_LIMIT_PER_ADDRESS"], methods=["POST"],
+                         deduct_when=lambda response: _refused())(view)
 
 
 @bp.route("/slip/", methods=["GET", "POST"])
-@_limits
+@_limited
 @public
-def enter_code():
-    error = None
-    if request.method == "POST":
-        if not FlaskForm().validate_on_submit():
-            abort(400)
-        code = normalize_code(request.form.get("code", ""))
-        if code is None or slips.find(code) is None:
-            request._slip_refused = True
-            error = _("This code was not found. Please check it and type it again.")
-        else:
-            return redirect(url_for("slips.vote", secret=code))
-    return render_template("ballots/slip_code.html", form=FlaskForm(), error=error), (422 if error else 200)
+def slip():
+    """One page for the whole slip: type the code (or arrive from the QR code, whose secret the
+    page's script posts from the address fragment), fill the sheet, send it. Secrets travel only
+    in POST bodies, never in a URL that a log or a browser history would keep."""
+    if request.method == "GET":
+        return render_template("ballots/slip_code.html", form=FlaskForm(), error=None)
+    form = FlaskForm()
+    secret = (request.form.get("code") or "").strip()[:100]
+    if not form.validate_on_submit():
+        # A phone that lost its session cookie: keep what was typed and ask to send again.
+        return _entry_or_sheet(secret, expired=True)
+    if not secret or (slips.normalize(secret) is None):
+        return render_template("ballots/slip_code.html", form=FlaskForm(), error=_(
+            "This is not a valid code: please check it and type it again.")), 422
+    return _entry_or_sheet(secret, send="send" in request.form)
 
 
-@bp.route("/slip/<secret>", methods=["GET", "POST"])
-@_limits
-@public
-def vote(secret: str):
+def _entry_or_sheet(secret: str, *, send: bool = False, expired: bool = False):
     try:
         opened = slips.open_slip(secret)
     except slips.SlipRefused as e:
-        request._slip_refused = e.reason == "unknown"
-        return render_template("ballots/slip_refused.html", reason=e.reason, message=e.message), \
-            (404 if e.reason == "unknown" else 410)
+        if e.reason == "unknown":
+            request._slip_refused = True
+            return render_template("ballots/slip_code.html", form=FlaskForm(), error=e.message), 422
+        return render_template("ballots/slip_refused.html", reason=e.reason, message=e.message), 410
     group, campaign = opened.batch.group, opened.campaign
     people = slips.ratees(campaign, group)
     questions = voting.questions(campaign, group)
     missing: set[int] = set()
-    if request.method == "POST":
-        if not FlaskForm().validate_on_submit():
-            abort(400)
+    if send and not expired:
         answers = {p.id: _answers(f"r{p.id}-", questions) for p in people}
         comments = {p.id: request.form.get(f"r{p.id}-comment", "") for p in people}
         try:
@@ -80,14 +74,17 @@ def vote(secret: str):
         except slips.SlipRefused as e:
             db.session.rollback()
             return render_template("ballots/slip_refused.html", reason=e.reason, message=e.message), 410
+        except DomainError as e:
+            db.session.rollback()
+            return render_template("ballots/slip_refused.html", reason="closed", message=e.message), 410
         else:
             db.session.commit()
-            voting.mix_now(campaign)
             return render_template("ballots/slip_done.html", campaign=campaign, n=len(people))
     from .routes import _scales
+    status = 422 if (missing or expired) else 200
     return render_template("ballots/slip_vote.html", campaign=campaign, group=group, people=people,
-                           questions=questions, missing=missing, scales=_scales(campaign), form=FlaskForm(),
-                           secret=secret), (422 if missing else 200)
+                           questions=questions, missing=missing, expired=expired, scales=_scales(campaign),
+                           form=FlaskForm(), secret=secret), status
 
 
 def _answers(prefix: str, questions) -> dict[str, float]:
@@ -108,8 +105,19 @@ def issue(campaign_id: int):
         flash(_("Choose a rater group and a number of slips."), "error")
         return redirect(url_for("campaigns.ballots", campaign_id=campaign.id))
     try:
-        batch, tokens = slips.issue(campaign, group, count)
-        pdf = slips.slips_pdf(campaign, batch, tokens)
+        slips.check_issue(campaign, group, count)
+        sheet = slips.sheet_for(campaign, group)
+    except DomainError as e:
+        db.session.rollback()
+        flash(e.message, "error")
+        return redirect(url_for("campaigns.ballots", campaign_id=campaign.id))
+    # Render with no transaction open (on SQLite a POST holds the write lock): votes go on meanwhile.
+    db.session.rollback()
+    tokens = slips.new_tokens(count)
+    pdf = slips.slips_pdf(sheet, tokens)
+    campaign = _campaign(campaign_id)
+    try:
+        batch = slips.issue(campaign, group, tokens)
     except DomainError as e:
         db.session.rollback()
         flash(e.message, "error")

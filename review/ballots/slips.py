@@ -64,9 +64,9 @@ def held_in_meeting(campaign_id: int, group: RaterGroup) -> bool:
         SlipBatch.campaign_id == campaign_id, SlipBatch.group == group)) > 0
 
 
-def issue(campaign: Campaign, group: RaterGroup, count: int) -> tuple[SlipBatch, list[IssuedToken]]:
-    """A new batch of ``count`` slips. The secrets are returned once, for printing, and never stored."""
-    if campaign.state not in (CampaignState.DRAFT, CampaignState.OPEN):
+def check_issue(campaign: Campaign, group: RaterGroup, count: int) -> None:
+    """Whether a batch may be printed, before anything is rendered or written."""
+    if campaign.state not in (CampaignState.DRAFT, CampaignState.OPEN) or campaign.ballots_counted:
         raise DomainError(_("Slips can be printed only before or during voting."))
     if group not in MEETING_GROUPS:
         raise DomainError(_("Slips are for the democratic evaluation and the middle managers' evaluation."))
@@ -74,15 +74,28 @@ def issue(campaign: Campaign, group: RaterGroup, count: int) -> tuple[SlipBatch,
         raise DomainError(_("The number of slips must be between 1 and %(n)d.", n=MAX_SLIPS))
     if not ratees(campaign, group):
         raise DomainError(_("Nobody is rated by this group in this campaign."))
-    batch = SlipBatch(campaign_id=campaign.id, group=group, count=count)
+    if not held_in_meeting(campaign.id, group) and db.session.scalar(select(func.count()).select_from(Assignment).where(
+            Assignment.campaign_id == campaign.id, Assignment.group == group, Assignment.completed.is_(True))):
+        # A nameless slip cannot know who already voted online: they could vote twice.
+        raise DomainError(_("Some people have already voted online in this group: slips would let them vote "
+                            "twice. Hold the meeting for a group before anyone votes online."))
+
+
+def new_tokens(count: int) -> list[IssuedToken]:
+    return [new_token() for _i in range(count)]
+
+
+def issue(campaign: Campaign, group: RaterGroup, tokens: list[IssuedToken]) -> SlipBatch:
+    """Store a batch for these freshly made tokens: digests only. The secrets live in the PDF alone."""
+    check_issue(campaign, group, len(tokens))
+    batch = SlipBatch(campaign_id=campaign.id, group=group, count=len(tokens))
     db.session.add(batch)
     db.session.flush()
     key = _key()
-    tokens = [new_token() for _i in range(count)]
     db.session.execute(insert(Slip), [
         {"id": random_id(), "batch_id": batch.id, "link_digest": digest(t.link, key=key),
          "code_digest": digest(normalize_code(t.code), key=key), "used": False} for t in tokens])
-    return batch, tokens
+    return batch
 
 
 def revoke(batch: SlipBatch) -> None:
@@ -91,17 +104,25 @@ def revoke(batch: SlipBatch) -> None:
     db.session.flush()
 
 
-def find(secret: str) -> Slip | None:
-    """The slip a link secret or a typed code belongs to. Typos fail the check symbol before any lookup."""
-    key = _key()
-    if looks_like_link_token(secret):
-        found = db.session.scalar(select(Slip).where(Slip.link_digest == digest(secret, key=key)))
-        if found is not None:
-            return found
+def normalize(secret: str) -> tuple[str, str] | None:
+    """("code", canonical code) or ("link", link secret) for something typed or posted, or None when it
+    cannot be either — typos fail the code's check symbol here, before any lookup."""
     code = normalize_code(secret)
-    if code is None:
+    if code is not None:
+        return "code", code
+    if looks_like_link_token(secret):
+        return "link", secret
+    return None
+
+
+def find(secret: str) -> Slip | None:
+    """The slip a link secret or a typed code belongs to."""
+    form = normalize(secret)
+    if form is None:
         return None
-    return db.session.scalar(select(Slip).where(Slip.code_digest == digest(code, key=key)))
+    kind, value = form
+    column = Slip.code_digest if kind == "code" else Slip.link_digest
+    return db.session.scalar(select(Slip).where(column == digest(value, key=_key())))
 
 
 @dataclass
@@ -122,7 +143,7 @@ def open_slip(secret: str) -> Opened:
         raise SlipRefused("used", _("This slip has already been used. Each slip counts once."))
     if batch.revoked:
         raise SlipRefused("revoked", _("This slip has been withdrawn by the organisers."))
-    if campaign.state is not CampaignState.OPEN:
+    if campaign.state is not CampaignState.OPEN or campaign.ballots_counted:
         raise SlipRefused("closed", _("Voting is not open at the moment."))
     return Opened(slip, batch, campaign)
 
@@ -130,8 +151,9 @@ def open_slip(secret: str) -> Opened:
 def submit(secret: str, answers: dict[int, dict[str, float]], comments: dict[int, str]) -> int:
     """Cast a slip's complete ballot: every ratee answered, or nothing is stored. Exactly one
     submission per slip succeeds, however many arrive at once. Returns the number of ballots."""
-    from .voting import _check
+    from .voting import _check, lock_open
     opened = open_slip(secret)
+    lock_open(opened.campaign.id)
     group = opened.batch.group
     people = ratees(opened.campaign, group)
     clean, missing = {}, []
@@ -181,13 +203,26 @@ def public_base_url() -> str:
 
 
 def slip_url(link: str, base: str | None = None) -> str:
-    return (base or public_base_url()) + "slip/" + link
+    """The QR code's address. The secret goes after "#", which browsers never send to the server:
+    it stays out of access logs; the page posts it (static/js/slip_link.js)."""
+    return (base or public_base_url()) + "slip/#" + link
 
 
-def slips_pdf(campaign: Campaign, batch: SlipBatch, tokens: list[IssuedToken]) -> bytes:
+@dataclass(frozen=True)
+class SlipSheet:
+    """What the PDF needs, read before rendering so that no database transaction stays open
+    (on SQLite: the write lock) while WeasyPrint works."""
+    campaign_name: str
+    group_label: str
+    ratee_count: int
+    base_url: str
+
+
+def sheet_for(campaign: Campaign, group: RaterGroup) -> SlipSheet:
+    return SlipSheet(campaign.name, group.label, len(ratees(campaign, group)), public_base_url())
+
+
+def slips_pdf(sheet: SlipSheet, tokens: list[IssuedToken]) -> bytes:
     from ..pdf import qr_svg, render_pdf_template
-    base = public_base_url()
-    slips = [{"url": slip_url(t.link, base), "code": t.code, "qr": qr_svg(slip_url(t.link, base), size_mm=30)}
-             for t in tokens]
-    return render_pdf_template("pdf/slips.html", campaign=campaign, batch=batch, slips=slips,
-                               ratee_count=len(ratees(campaign, batch.group)), code_url=base + "slip/")
+    slips = [{"code": t.code, "qr": qr_svg(slip_url(t.link, sheet.base_url), size_mm=30)} for t in tokens]
+    return render_pdf_template("pdf/slips.html", sheet=sheet, slips=slips, code_url=sheet.base_url + "slip/")

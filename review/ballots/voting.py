@@ -1,15 +1,13 @@
 """Casting ballots. An anonymous ballot flips its participation row and drops a sealed copy
-into the pool, in one transaction; mixing later writes pooled ballots out as anonymous
-answers, in random order, in batches (docs/anonymity.md). Signed ballots (self, leader)
-are stored with their assignment."""
+into the pool, in one transaction; the count at close writes the pool out as anonymous
+answers (review/ballots/counting.py, docs/anonymity.md). Signed ballots (self, leader) are
+stored with their assignment."""
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 
-from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import insert, select, update
 
 from ..campaigns.models import Campaign, CampaignState
 from ..core.errors import DomainError
@@ -17,13 +15,10 @@ from ..extensions import db
 from ..org.models import Person
 from ..plans.scales import SHIPPED
 from ..plans.spec import BallotSource
-from .models import (AnonymousAnswer, AnonymousComment, Assignment, PoolEntry, RaterGroup, SignedAnswer, WorkReport,
-                     random_id)
-from .sealing import seal, unseal
+from .models import Assignment, PoolEntry, RaterGroup, SignedAnswer, WorkReport, random_id
+from .sealing import seal
 
-MIX_BATCH_DEFAULT = 5
 REPORT_MIN, REPORT_MAX = 50, 20_000
-_shuffle = secrets.SystemRandom().shuffle
 
 
 class AlreadySubmitted(DomainError):
@@ -50,9 +45,23 @@ def questions(campaign: Campaign, group: RaterGroup) -> list[Question]:
     return out
 
 
+def lock_open(campaign_id: int) -> Campaign:
+    """The campaign, share-locked until the vote commits: closing (which takes the row for update
+    and counts the pool) waits for votes in flight, so none is left sealed after the count.
+    SQLite serialises writers anyway."""
+    campaign = db.session.scalar(select(Campaign).where(Campaign.id == campaign_id)
+                                 .with_for_update(read=True).execution_options(populate_existing=True))
+    if campaign is None or campaign.state is not CampaignState.OPEN:
+        raise DomainError(_("Voting is possible only while the campaign is open."))
+    return campaign
+
+
 def _check(campaign: Campaign, group: RaterGroup, answers: dict[str, float]) -> dict[str, float]:
     if campaign.state is not CampaignState.OPEN:
         raise DomainError(_("Voting is possible only while the campaign is open."))
+    if group.anonymous and campaign.ballots_counted:
+        raise DomainError(_("The anonymous ballots of this campaign were counted when voting closed; "
+                            "no more can be cast."))
     clean = {}
     for q in questions(campaign, group):
         if q.code not in answers or answers[q.code] is None:
@@ -81,7 +90,7 @@ def submit(assignment_id: int, rater: Person, answers: dict[str, float], comment
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None or assignment.rater_id != rater.id:
         raise DomainError(_("This ballot is not yours."))
-    campaign = db.session.get(Campaign, assignment.campaign_id)
+    campaign = lock_open(assignment.campaign_id)
     clean = _check(campaign, assignment.group, answers)
     from .slips import held_in_meeting
     if assignment.group.anonymous and held_in_meeting(campaign.id, assignment.group):
@@ -104,58 +113,3 @@ def submit(assignment_id: int, rater: Person, answers: dict[str, float], comment
         if assignment.group is RaterGroup.SELF:
             db.session.add(WorkReport(campaign_id=campaign.id, person_id=rater.id, text=report))
     db.session.flush()
-
-
-def pool_size(campaign: Campaign) -> int:
-    return db.session.scalar(select(func.count()).select_from(PoolEntry)
-                             .where(PoolEntry.campaign_id == campaign.id)) or 0
-
-
-def mix(campaign: Campaign, *, force: bool = False) -> int:
-    """Write pooled ballots out as anonymous answers, shuffled, once enough wait (or when forced,
-    e.g. at close). Returns how many ballots were mixed."""
-    batch = current_app.config.get("BALLOT_MIX_BATCH", MIX_BATCH_DEFAULT)
-    entries = list(db.session.scalars(select(PoolEntry).where(PoolEntry.campaign_id == campaign.id)
-                                      .with_for_update()))
-    if not entries or (len(entries) < batch and not force):
-        return 0
-    answers, comments = [], []
-    for entry in entries:
-        content = unseal(entry.sealed)
-        ballot = random_id()
-        for code, value in content["answers"].items():
-            answers.append({"id": random_id(), "ballot": ballot, "campaign_id": campaign.id,
-                            "ratee_id": content["ratee"], "group": RaterGroup(content["group"]),
-                            "indicator": code, "value": value})
-        if content.get("comment"):
-            comments.append({"id": random_id(), "campaign_id": campaign.id, "ratee_id": content["ratee"],
-                             "group": RaterGroup(content["group"]), "text": content["comment"]})
-    _shuffle(answers)
-    _shuffle(comments)
-    if answers:
-        db.session.execute(insert(AnonymousAnswer), answers)
-    if comments:
-        db.session.execute(insert(AnonymousComment), comments)
-    db.session.execute(delete(PoolEntry).where(PoolEntry.id.in_([e.id for e in entries])))
-    db.session.flush()
-    return len(entries)
-
-
-def mix_now(campaign: Campaign) -> None:
-    """After a vote is committed: mix in a transaction of its own, so that the mixed answers share
-    nothing with that vote, score again with the new ballots, then let PostgreSQL reclaim the
-    deleted pool rows."""
-    from ..campaigns.loader import recompute
-    if mix(campaign):
-        recompute(campaign)
-        db.session.commit()
-        vacuum_pool()
-
-
-def vacuum_pool() -> None:
-    """On PostgreSQL a deleted row stays on disk until vacuumed; the pool's rows are sealed, but
-    they need not linger either. VACUUM cannot run inside a transaction, hence autocommit."""
-    if db.engine.dialect.name != "postgresql":
-        return
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("VACUUM ballot_pool")

@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.errors import DomainError
@@ -75,6 +75,9 @@ class Campaign(db.Model):
     state: Mapped[CampaignState] = mapped_column(str_enum(CampaignState, "campaign_state"), default=CampaignState.DRAFT)
     publish_until: Mapped[date | None] = mapped_column(Date)
     k_threshold: Mapped[int] = mapped_column(Integer, default=3)
+    # Set when closing counted anonymous ballots: they are counted once, so a reopened campaign
+    # takes no more (a second count would let anyone compare results before and after).
+    ballots_counted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     plan_version: Mapped[PlanVersion] = relationship()

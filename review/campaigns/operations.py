@@ -69,9 +69,12 @@ def move(campaign: Campaign, action: str, *, until: date | None = None) -> None:
     if action == "open":
         campaign.open()
     elif action == "close":
+        # Take the row for update: votes in flight (which share-lock it) finish first, and
+        # none can start before the state changes, so the count below sees every ballot.
+        db.session.execute(select(Campaign.id).where(Campaign.id == campaign.id).with_for_update())
         campaign.close()
-        from ..ballots.voting import mix
-        mix(campaign, force=True)  # nothing stays sealed in the pool once voting ends
+        from ..ballots.counting import count
+        count(campaign)  # anonymous ballots are counted once, now; nothing stays sealed
     elif action == "reopen":
         campaign.reopen()
     elif action == "publish":

@@ -141,8 +141,8 @@ def move(campaign_id: int):
     else:
         db.session.commit()
         if action == "close":
-            from ..ballots.voting import vacuum_pool
-            vacuum_pool()  # closing mixed the last pooled ballots
+            from ..ballots.counting import vacuum_pool
+            vacuum_pool()  # closing counted the pool and emptied it
         flash(_("The campaign is now: %(state)s.", state=campaign.state.label), "success")
     return redirect(url_for("campaigns.view", campaign_id=campaign.id))
 
@@ -270,6 +270,7 @@ def ballots(campaign_id: int):
                            group_labels={g.value: g.label for g in assignment_groups()},
                            slip_batches=slips.counts(campaign), slip_groups=slips.raters_by_group(campaign),
                            reminders=reminders.history(campaign), mail_configured=mail.configured(),
+                           slip_base=slips.public_base_url() + "slip/",
                            can_print=current_user.role in EDITORS
                            and campaign.state in (CampaignState.DRAFT, CampaignState.OPEN))
 
@@ -282,11 +283,13 @@ def ballots_remind(campaign_id: int):
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        reminder, failed = reminders.send(campaign, request.form.get("message", ""))
+        reminder, mails = reminders.send(campaign, request.form.get("message", ""))
     except DomainError as e:
         db.session.rollback()
         flash(e.message, "error")
     else:
+        db.session.commit()
+        failed = reminders.deliver(reminder, mails)
         db.session.commit()
         flash(_("%(n)d people will see the reminder when they next open the site; %(m)d e-mails sent.",
                 n=reminder.recipients, m=reminder.emailed), "success")

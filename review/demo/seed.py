@@ -255,7 +255,7 @@ def seed_ballots(campaign, rng: random.Random, share: float = 0.72) -> None:
         report = REPORT.format(year=campaign.year, position=a.rater.position or "检察人员") \
             if a.group is RaterGroup.SELF else None
         voting.submit(a.id, a.rater, answers, comment, report=report)
-    voting.mix(campaign, force=True)
+    # The anonymous ballots wait sealed until the office closes voting and they are counted.
 
 
 def seed_meeting(version, county: Unit, rng: random.Random) -> None:
@@ -271,10 +271,11 @@ def seed_meeting(version, county: Unit, rng: random.Random) -> None:
     voters = slips.raters_by_group(campaign).get(RaterGroup.DEMOCRATIC, 0)
     if not voters:
         return
-    batch, tokens = slips.issue(campaign, RaterGroup.DEMOCRATIC, voters)
+    tokens = slips.new_tokens(voters)
+    slips.issue(campaign, RaterGroup.DEMOCRATIC, tokens)
     os.makedirs(current_app.instance_path, exist_ok=True)
     with open(demo_slips_path(), "wb") as f:
-        f.write(slips.slips_pdf(campaign, batch, tokens))
+        f.write(slips.slips_pdf(slips.sheet_for(campaign, RaterGroup.DEMOCRATIC), tokens))
     people = slips.ratees(campaign, RaterGroup.DEMOCRATIC)
     questions = voting.questions(campaign, RaterGroup.DEMOCRATIC)
     # Slips are handed out at random: use a random 80 %, keep the rest (and the PDF) for trying.
@@ -292,7 +293,6 @@ def seed_meeting(version, county: Unit, rng: random.Random) -> None:
         if a.rater_id in heads:
             voting.submit(a.id, a.rater, {q.code: _pick(rng, q.values, 1.0)
                                           for q in voting.questions(campaign, RaterGroup.MIDDLE)})
-    voting.mix(campaign, force=True)
     # Three outside bodies have answered the city's letter asking their opinion of the leadership.
     from ..ballots import outside
     qs = outside.outside_questions(campaign)

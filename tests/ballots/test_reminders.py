@@ -80,7 +80,9 @@ def test_reminders_are_e_mailed_when_a_server_is_configured(app, campaign, monke
     FakeSMTP.sent, FakeSMTP.refuse = [], set()
     monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
     with app.test_request_context():
-        reminder, failed = reminders.send(c, "请尽快完成")
+        reminder, mails = reminders.send(c, "请尽快完成")
+        assert FakeSMTP.sent == []  # nothing goes before the reminder is committed
+        failed = reminders.deliver(reminder, mails)
     assert failed == 0 and reminder.emailed == 1
     [msg] = FakeSMTP.sent
     assert msg["To"] == "s1@example.org" and c.name in msg["Subject"]
@@ -97,7 +99,8 @@ def test_a_refused_address_does_not_stop_the_others(app, campaign, make, monkeyp
     FakeSMTP.sent, FakeSMTP.refuse = [], {"bad@example.org"}
     monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
     with app.test_request_context():
-        reminder, failed = reminders.send(c, "请尽快完成")
+        reminder, mails = reminders.send(c, "请尽快完成")
+        failed = reminders.deliver(reminder, mails)
     assert failed == 1 and reminder.emailed == 1
 
 

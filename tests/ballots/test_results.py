@@ -79,7 +79,6 @@ def test_no_hidden_group_can_be_recovered_from_what_is_shown(counts, k):
 @pytest.fixture
 def voted(make, app):
     """Chief of the county: four democratic ballots and one middle-manager ballot, k = 3."""
-    app.config["BALLOT_MIX_BATCH"] = 100
     o = small_institution(make)
     campaign = ops.create_campaign(save_plan(load_plan(PLAN)), o["county"])
     ops.move(campaign, "open")

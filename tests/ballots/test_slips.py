@@ -25,7 +25,6 @@ from review.plans.yaml_io import load_plan
 
 @pytest.fixture
 def meeting(make, app):
-    app.config["BALLOT_MIX_BATCH"] = 3
     o = small_institution(make)
     campaign = ops.create_campaign(save_plan(load_plan(PLAN)), o["county"])
     ops.move(campaign, "open")
@@ -34,8 +33,14 @@ def meeting(make, app):
     return o, campaign, office
 
 
-def full_ballot(campaign, people, value="80"):
-    data = {}
+def issue(campaign, n, group=RaterGroup.DEMOCRATIC):
+    tokens = slips.new_tokens(n)
+    batch = slips.issue(campaign, group, tokens)
+    return batch, tokens
+
+
+def full_ballot(campaign, people, code, value="80"):
+    data = {"code": code, "send": "1"}
     for p in people:
         for q in voting.questions(campaign, RaterGroup.DEMOCRATIC):
             data[f"r{p.id}-{q.code}"] = value
@@ -44,8 +49,8 @@ def full_ballot(campaign, people, value="80"):
 
 def test_only_digests_are_stored_and_the_pdf_carries_the_codes(meeting):
     o, c, _office = meeting
-    batch, tokens = slips.issue(c, RaterGroup.DEMOCRATIC, 10)
-    pdf = slips.slips_pdf(c, batch, tokens)
+    batch, tokens = issue(c, 10)
+    pdf = slips.slips_pdf(slips.sheet_for(c, RaterGroup.DEMOCRATIC), tokens)
     db.session.commit()
     stored = db.session.scalars(select(Slip)).all()
     assert len(stored) == 10 and not any(s.used for s in stored)
@@ -64,54 +69,60 @@ def test_only_digests_are_stored_and_the_pdf_carries_the_codes(meeting):
     assert not any(t.link in dumped or t.code in dumped for t in tokens)
 
 
-def test_a_slip_votes_once_without_login_through_its_link(client, meeting):
+def test_a_slip_votes_once_without_login_and_its_secret_never_enters_a_url(client, meeting):
     o, c, _office = meeting
-    batch, tokens = slips.issue(c, RaterGroup.DEMOCRATIC, 3)
+    batch, tokens = issue(c, 3)
     db.session.commit()
     people = slips.ratees(c, RaterGroup.DEMOCRATIC)
-    url = f"/slip/{tokens[0].link}"
-    page = client.get(url)
+    assert slips.slip_url(tokens[0].link).split("#")[1] == tokens[0].link  # a fragment: never sent to the server
+    page = client.post("/slip/", data={"code": tokens[0].link})  # what the page's script posts from the fragment
     assert page.status_code == 200 and all(p.name in page.get_data(as_text=True) for p in people)
-    incomplete = full_ballot(c, people)
-    incomplete.pop(next(iter(incomplete)))
-    assert client.post(url, data=incomplete).status_code == 422
-    assert db.session.scalars(select(PoolEntry)).all() == [] and not db.session.scalars(select(Slip)).first().used
-    done = client.post(url, data=full_ballot(c, people))
+    incomplete = full_ballot(c, people, tokens[0].link)
+    incomplete.pop(next(k for k in incomplete if k.startswith("r")))
+    assert client.post("/slip/", data=incomplete).status_code == 422
+    assert db.session.scalars(select(PoolEntry)).all() == []
+    assert not any(s.used for s in db.session.scalars(select(Slip)))
+    done = client.post("/slip/", data=full_ballot(c, people, tokens[0].link))
     assert done.status_code == 200 and "已记录" in done.get_data(as_text=True)
     assert sum(s.used for s in db.session.scalars(select(Slip))) == 1
-    mixed = db.session.scalars(select(AnonymousAnswer)).all()  # one ballot per ratee: above the batch of 3
-    assert {a.ratee_id for a in mixed} == {p.id for p in people}
-    again = client.post(url, data=full_ballot(c, people))
+    assert len(db.session.scalars(select(PoolEntry)).all()) == len(people)  # sealed until the count at close
+    again = client.post("/slip/", data=full_ballot(c, people, tokens[0].link))
     assert again.status_code == 410 and "已经使用" in again.get_data(as_text=True)
-    assert client.get(url).status_code == 410
+    # Counted at close, once three slips (k) were used: one answer per ratee and question each.
+    for t in tokens[1:]:
+        assert client.post("/slip/", data=full_ballot(c, people, t.code)).status_code == 200
+    ops.move(c, "close")
+    db.session.commit()
+    answers = db.session.scalars(select(AnonymousAnswer)).all()
+    assert {a.ratee_id for a in answers} == {p.id for p in people} and len(answers) == 3 * len(people)
+    assert db.session.scalars(select(PoolEntry)).all() == []
 
 
 def test_the_short_code_can_be_typed_loosely(client, meeting):
     o, c, _office = meeting
-    _batch, tokens = slips.issue(c, RaterGroup.DEMOCRATIC, 1)
+    _batch, tokens = issue(c, 1)
     db.session.commit()
     typed = " " + tokens[0].code.lower().replace("-", " ") + " "
     resp = client.post("/slip/", data={"code": typed})
-    assert resp.status_code == 302
-    assert client.get(resp.headers["Location"]).status_code == 200
+    assert resp.status_code == 200 and 'name="send"' in resp.get_data(as_text=True)
     wrong = tokens[0].code[:-1] + ("A" if tokens[0].code[-1] != "A" else "B")
     resp = client.post("/slip/", data={"code": wrong})
-    assert resp.status_code == 422 and "没有找到" in resp.get_data(as_text=True)
-    assert client.get("/slip/not-a-code").status_code == 404
+    assert resp.status_code == 422 and "不是有效的短码" in resp.get_data(as_text=True)  # caught by the check symbol
+    assert client.get(f"/slip/{tokens[0].link}").status_code == 404  # no secret in a path
 
 
 def test_withdrawn_and_closed(client, auth, meeting):
     o, c, office = meeting
-    batch, tokens = slips.issue(c, RaterGroup.DEMOCRATIC, 2)
+    batch, tokens = issue(c, 2)
     db.session.commit()
     auth.as_user(office)
     assert client.post(f"/campaigns/{c.id}/slips/{batch.id}/revoke").status_code == 302
-    resp = client.get(f"/slip/{tokens[0].link}")
+    resp = client.post("/slip/", data={"code": tokens[0].code})
     assert resp.status_code == 410 and "收回" in resp.get_data(as_text=True)
-    _b2, fresh = slips.issue(c, RaterGroup.DEMOCRATIC, 1)
+    _b2, fresh = issue(c, 1)
     ops.move(c, "close")
     db.session.commit()
-    resp = client.get(f"/slip/{fresh[0].link}")
+    resp = client.post("/slip/", data={"code": fresh[0].link})
     assert resp.status_code == 410 and "不在测评时间" in resp.get_data(as_text=True)
 
 
@@ -119,7 +130,7 @@ def test_a_group_held_in_a_meeting_no_longer_votes_online(client, auth, meeting,
     o, c, _office = meeting
     staff = make.user(Role.STAFF, person=o["s1"][0])
     make.commit()
-    slips.issue(c, RaterGroup.DEMOCRATIC, 5)
+    issue(c, 5)
     db.session.commit()
     auth.as_user(staff)
     assert f"/ballots/grid/{c.id}/democratic" not in client.get("/ballots/").get_data(as_text=True)
@@ -166,12 +177,12 @@ def test_cli_prints_slips(runner, meeting, tmp_path):
 
 def test_concurrent_use_of_one_slip_exactly_one_wins(meeting, _schema):
     o, c, _office = meeting
-    _batch, tokens = slips.issue(c, RaterGroup.DEMOCRATIC, 1)
+    _batch, tokens = issue(c, 1)
     people = [p.id for p in slips.ratees(c, RaterGroup.DEMOCRATIC)]
     codes = [q.code for q in voting.questions(c, RaterGroup.DEMOCRATIC)]
     db.session.commit()
     db.session.remove()
-    app = make_app(_schema, BALLOT_MIX_BATCH=1000)
+    app = make_app(_schema)
     outcomes, barrier = [], threading.Barrier(20)
 
     def use():
@@ -200,8 +211,7 @@ def test_concurrent_use_of_one_slip_exactly_one_wins(meeting, _schema):
 
 @pytest.fixture
 def limited(_schema):
-    app = make_app(_schema, RATELIMIT_ENABLED=True, SLIP_LIMIT_PER_ADDRESS="4 per minute",
-                   SLIP_LIMIT_PER_CODE="100 per minute")
+    app = make_app(_schema, RATELIMIT_ENABLED=True, SLIP_LIMIT_PER_ADDRESS="4 per minute")
     with app.app_context():
         limiter.reset()
         yield app
@@ -211,21 +221,21 @@ def limited(_schema):
         db.engine.dispose()
 
 
-def test_failed_lookups_are_rate_limited_per_address(limited):
+def test_unknown_codes_are_rate_limited_per_address_typos_are_not(limited):
+    from review.core.tokens import new_token
     client = limited.test_client()
-    for i in range(4):
-        assert client.get(f"/slip/{'A' * 21}{i}").status_code == 404
-    resp = client.get(f"/slip/{'B' * 22}")
+    for _i in range(10):  # typos fail the check symbol: no lookup, no penalty
+        assert client.post("/slip/", data={"code": "ABCD-EFGH-JKZ"}).status_code == 422
+    for _i in range(4):  # well-formed codes of no slip: guessing
+        assert client.post("/slip/", data={"code": new_token().code}).status_code == 422
+    resp = client.post("/slip/", data={"code": new_token().code})
     assert resp.status_code == 429 and "尝试次数过多" in resp.get_data(as_text=True)
 
 
-def test_cli_mixes_what_waits_in_the_pool(runner, meeting):
+def test_slips_cannot_be_printed_once_people_voted_online(meeting):
     o, c, _office = meeting
     a = db.session.scalar(select(Assignment).where(Assignment.rater_id == o["s1"][0].id,
                                                    Assignment.group == RaterGroup.DEMOCRATIC))
     voting.submit(a.id, o["s1"][0], {q.code: 80 for q in voting.questions(c, RaterGroup.DEMOCRATIC)})
-    db.session.commit()
-    assert db.session.scalar(select(db.func.count()).select_from(PoolEntry)) == 1
-    result = runner.invoke(args=["ballots", "mix", str(c.id)])
-    assert result.exit_code == 0 and "1 ballots mixed" in result.output
-    assert db.session.scalar(select(db.func.count()).select_from(PoolEntry)) == 0
+    with pytest.raises(DomainError):
+        issue(c, 5)

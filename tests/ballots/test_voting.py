@@ -23,7 +23,6 @@ from .test_assignments import PLAN
 
 @pytest.fixture
 def open_campaign(make, app):
-    app.config["BALLOT_MIX_BATCH"] = 3
     o = small_institution(make)
     campaign = ops.create_campaign(save_plan(load_plan(PLAN)), o["county"])
     ops.move(campaign, "open")
@@ -76,7 +75,7 @@ def ballot(campaign, group):
     return {q.code: q.values[0] for q in voting.questions(campaign, group)}
 
 
-def test_anonymous_ballot_is_sealed_then_mixed_and_leaves_no_audit_trace(open_campaign):
+def test_anonymous_ballot_is_sealed_then_counted_at_close_and_leaves_no_audit_trace(open_campaign):
     o, c = open_campaign
     chief = o["chief"]
     raters = [o["s1"][0], o["s1"][1], o["s2"][0]]
@@ -85,19 +84,23 @@ def test_anonymous_ballot_is_sealed_then_mixed_and_leaves_no_audit_trace(open_ca
         voting.submit(assignment(c, r, chief, RaterGroup.DEMOCRATIC).id, r, ballot(c, RaterGroup.DEMOCRATIC),
                       "很好")
         db.session.commit()
-        assert voting.mix(c) == 0  # fewer than the batch: still sealed in the pool
     pooled = db.session.scalars(select(PoolEntry)).all()
     assert len(pooled) == 2 and all(b"\xe5\xbe\x88" not in p.sealed and b"ratee" not in p.sealed for p in pooled)
     voting.submit(assignment(c, raters[2], chief, RaterGroup.DEMOCRATIC).id, raters[2],
                   ballot(c, RaterGroup.DEMOCRATIC))
     db.session.commit()
-    assert voting.mix(c) == 3
+    assert db.session.scalars(select(AnonymousAnswer)).all() == []  # nothing readable while voting is open
+    audit_before = db.session.scalar(select(db.func.count(AuditEntry.id)))
+    ops.move(c, "close")
     db.session.commit()
     assert db.session.scalars(select(PoolEntry)).all() == []
     answers = db.session.scalars(select(AnonymousAnswer)).all()
     assert len({a.ballot for a in answers}) == 3 and all(len(a.id) == 32 for a in answers)
     assert [x.text for x in db.session.scalars(select(AnonymousComment))] == ["很好", "很好"]
-    assert db.session.scalar(select(db.func.count(AuditEntry.id))) == audit_before
+    # Closing is audited (one entry, the campaign's state); the ballots are not.
+    entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id).offset(audit_before)).all()
+    assert all(e.object_type == "campaigns" for e in entries)
+    assert not any("很好" in f"{e.before} {e.after} {e.summary}" for e in entries)
     done = db.session.scalars(select(Assignment).where(Assignment.completed.is_(True))).all()
     assert {a.rater_id for a in done} == {r.id for r in raters}
 
@@ -214,8 +217,9 @@ def test_a_database_dump_cannot_join_answers_to_voters(open_campaign):
     for r in voters:
         voting.submit(assignment(c, r, o["chief"], RaterGroup.DEMOCRATIC).id, r, ballot(c, RaterGroup.DEMOCRATIC))
     db.session.commit()
-    voting.mix(c, force=True)
+    ops.move(c, "close")
     db.session.commit()
+    assert db.session.scalars(select(AnonymousAnswer)).all()
     ids = {str(r.id) for r in voters} | {r.staff_no for r in voters}
     ids |= {str(a.id) for a in db.session.scalars(select(Assignment).where(Assignment.completed.is_(True)))}
     for model in ANONYMOUS:
@@ -224,13 +228,40 @@ def test_a_database_dump_cannot_join_answers_to_voters(open_campaign):
             assert not (set(map(str, row)) & ids), model.__tablename__
 
 
-def test_mixing_rescores_and_empties_the_pool(open_campaign):
-    o, c = open_campaign  # mixing batch of 3
+def test_the_count_keeps_no_answer_of_a_group_that_cannot_be_shown(open_campaign):
+    """A dump must not show what the pages may not: a middle manager who alone rated the chief on an
+    indicator (k = 3) is named by the participation table, so the count drops that answer."""
+    from review.ballots.models import BallotSuppression
+    o, c = open_campaign
     chief = o["chief"]
     for r in (o["s1"][0], o["s1"][1], o["s2"][0]):
         voting.submit(assignment(c, r, chief, RaterGroup.DEMOCRATIC).id, r, ballot(c, RaterGroup.DEMOCRATIC))
+    voting.submit(assignment(c, o["h1"], chief, RaterGroup.MIDDLE).id, o["h1"], ballot(c, RaterGroup.MIDDLE),
+                  "只有我一个人写")
+    ops.move(c, "close")
     db.session.commit()
-    voting.mix_now(c)
-    assert db.session.scalar(select(db.func.count()).select_from(PoolEntry)) == 0
-    lines = {line["code"]: line for line in db.session.get(Result, (c.id, chief.id)).detail["lines"]}
-    assert "3 票" in lines["leadership"]["explanation"]  # the breakdown shows the new ballots at once
+    groups = {a.group for a in db.session.scalars(select(AnonymousAnswer).where(AnonymousAnswer.ratee_id == chief.id))}
+    assert groups == {RaterGroup.OTHERS}  # democratic 3 + middle 1, pooled: no row says "middle"
+    note = db.session.scalars(select(BallotSuppression)).one()
+    assert note.pooled == "democratic,middle" and note.withheld == ""
+    assert {x.group for x in db.session.scalars(select(AnonymousComment))} == {RaterGroup.OTHERS}
+
+
+def test_groups_that_stay_below_k_leave_only_their_number(open_campaign):
+    from review.ballots.models import BallotSuppression
+    o, c = open_campaign
+    r = o["s1"][0]
+    voting.submit(assignment(c, r, o["chief"], RaterGroup.DEMOCRATIC).id, r, ballot(c, RaterGroup.DEMOCRATIC), "秘密")
+    ops.move(c, "close")
+    db.session.commit()
+    assert db.session.scalars(select(AnonymousAnswer)).all() == []
+    assert db.session.scalars(select(AnonymousComment)).all() == []
+    note = db.session.scalars(select(BallotSuppression)).one()
+    assert note.withheld == "democratic" and note.withheld_ballots == 1
+    # ...and a reopened campaign takes no more anonymous ballots: a second count could be compared with the first.
+    ops.move(c, "reopen")
+    db.session.commit()
+    other = o["s1"][1]
+    with pytest.raises(DomainError):
+        voting.submit(assignment(c, other, o["chief"], RaterGroup.DEMOCRATIC).id, other,
+                      ballot(c, RaterGroup.DEMOCRATIC))
