@@ -265,3 +265,59 @@ def test_groups_that_stay_below_k_leave_only_their_number(open_campaign):
     with pytest.raises(DomainError):
         voting.submit(assignment(c, other, o["chief"], RaterGroup.DEMOCRATIC).id, other,
                       ballot(c, RaterGroup.DEMOCRATIC))
+
+
+def test_closing_while_people_vote_leaves_no_ballot_behind(open_campaign, _schema):
+    """Votes in flight when the office closes: each is either counted or refused, none stays sealed."""
+    from review.ballots.models import BallotSuppression
+    from review.campaigns.models import Campaign
+    o, c = open_campaign
+    chief = o["chief"]
+    rows = db.session.scalars(select(Assignment).where(Assignment.campaign_id == c.id, Assignment.ratee_id == chief.id,
+                                                       Assignment.group == RaterGroup.DEMOCRATIC)).all()[:10]
+    jobs = [(a.id, a.rater_id) for a in rows]
+    answers, cid, chief_id = ballot(c, RaterGroup.DEMOCRATIC), c.id, chief.id
+    db.session.commit()
+    db.session.remove()
+    app = make_app(_schema)
+    outcomes, barrier = [], threading.Barrier(len(jobs) + 1)
+
+    def vote(aid, rater_id):
+        with app.app_context():
+            from review.org.models import Person
+            rater = db.session.get(Person, rater_id)
+            db.session.commit()
+            barrier.wait()
+            try:
+                voting.submit(aid, rater, answers)
+                db.session.commit()
+                outcomes.append("voted")
+            except DomainError:
+                db.session.rollback()
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    def close():
+        with app.app_context():
+            campaign = db.session.get(Campaign, cid)
+            db.session.commit()
+            barrier.wait()
+            ops.move(campaign, "close")
+            db.session.commit()
+            db.session.remove()
+
+    threads = [threading.Thread(target=vote, args=job) for job in jobs] + [threading.Thread(target=close)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    with app.app_context():
+        db.engine.dispose()
+    assert len(outcomes) == len(jobs)
+    assert db.session.scalar(select(db.func.count()).select_from(PoolEntry)) == 0
+    completed = db.session.scalar(select(db.func.count()).select_from(Assignment).where(
+        Assignment.id.in_([a for a, _r in jobs]), Assignment.completed.is_(True)))
+    counted = len(set(db.session.scalars(select(AnonymousAnswer.ballot).where(AnonymousAnswer.ratee_id == chief_id))))
+    withheld = sum(n.withheld_ballots for n in db.session.scalars(select(BallotSuppression)))
+    assert completed == outcomes.count("voted") == counted + withheld
