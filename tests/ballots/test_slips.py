@@ -2,7 +2,6 @@
 QR link or the typed code, single use under concurrency, withdrawal, the group held in the
 meeting no longer voting online, rate limits on failed lookups."""
 import io
-import threading
 
 import pytest
 from pypdf import PdfReader
@@ -16,6 +15,7 @@ from review.core.audit import AuditEntry
 from review.core.errors import DomainError
 from review.extensions import db, limiter
 
+from ..concurrency import race
 from ..conftest import _empty_all_tables, make_app
 from ..factories import small_institution
 from .test_assignments import PLAN
@@ -182,29 +182,11 @@ def test_concurrent_use_of_one_slip_exactly_one_wins(meeting, _schema):
     codes = [q.code for q in voting.questions(c, RaterGroup.DEMOCRATIC)]
     db.session.commit()
     db.session.remove()
-    app = make_app(_schema)
-    outcomes, barrier = [], threading.Barrier(20)
 
-    def use():
-        with app.app_context():
-            barrier.wait()
-            try:
-                slips.submit(tokens[0].code, {pid: {code: 80 for code in codes} for pid in people}, {})
-                db.session.commit()
-                outcomes.append("ok")
-            except slips.SlipRefused:
-                db.session.rollback()
-                outcomes.append("refused")
-            finally:
-                db.session.remove()
+    def attempt():
+        return lambda: slips.submit(tokens[0].code, {pid: {code: 80 for code in codes} for pid in people}, {})
 
-    threads = [threading.Thread(target=use) for _ in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    with app.app_context():
-        db.engine.dispose()
+    outcomes = race(make_app(_schema), [attempt] * 20, slips.SlipRefused)
     assert sorted(outcomes) == ["ok"] + ["refused"] * 19
     assert db.session.scalar(select(db.func.count()).select_from(PoolEntry)) == len(people)
 
