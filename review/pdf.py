@@ -7,6 +7,7 @@ reach the network (ballot slips leave no trace elsewhere) nor read any other loc
 from __future__ import annotations
 
 import mimetypes
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -123,3 +124,28 @@ def qr_svg(data: str, *, size_mm: float = 28) -> Markup:
     # Safe: segno writes only its own path data; ``data`` is encoded in the modules and
     # never appears as text in the markup.
     return Markup(svg)
+
+
+@dataclass(frozen=True)
+class SlipSheet:
+    """An A4 sheet of cut-out slips, each with a QR code and a short code (meeting ballots, survey
+    tokens). ``path`` is where the codes are typed in (e.g. ``slip/``); the QR code carries the link
+    secret after ``#``, which browsers never send to a server."""
+    title: str
+    subtitle: str
+    note: str
+    base_url: str
+    path: str
+
+    @property
+    def code_url(self) -> str:
+        return self.base_url + self.path
+
+    def link_url(self, link: str) -> str:
+        return f"{self.code_url}#{link}"
+
+
+def slip_sheet_pdf(sheet: SlipSheet, tokens) -> bytes:
+    """The PDF of one slip per token (objects with ``link`` and ``code``)."""
+    slips = [{"code": t.code, "qr": qr_svg(sheet.link_url(t.link), size_mm=30)} for t in tokens]
+    return render_pdf_template("pdf/slips.html", sheet=sheet, slips=slips)

@@ -208,21 +208,15 @@ def slip_url(link: str, base: str | None = None) -> str:
     return (base or public_base_url()) + "slip/#" + link
 
 
-@dataclass(frozen=True)
-class SlipSheet:
+def sheet_for(campaign: Campaign, group: RaterGroup) -> "SlipSheet":
     """What the PDF needs, read before rendering so that no database transaction stays open
     (on SQLite: the write lock) while WeasyPrint works."""
-    campaign_name: str
-    group_label: str
-    ratee_count: int
-    base_url: str
+    note = _("No login and no name: nobody can tell whose slip this was. %(n)d people to evaluate on one "
+             "sheet. Each slip counts once.", n=len(ratees(campaign, group)))
+    from ..pdf import SlipSheet  # WeasyPrint loads only when something is printed
+    return SlipSheet(campaign.name, f"{group.label} · {_('anonymous ballot')}", note, public_base_url(), "slip/")
 
 
-def sheet_for(campaign: Campaign, group: RaterGroup) -> SlipSheet:
-    return SlipSheet(campaign.name, group.label, len(ratees(campaign, group)), public_base_url())
-
-
-def slips_pdf(sheet: SlipSheet, tokens: list[IssuedToken]) -> bytes:
-    from ..pdf import qr_svg, render_pdf_template
-    slips = [{"code": t.code, "qr": qr_svg(slip_url(t.link, sheet.base_url), size_mm=30)} for t in tokens]
-    return render_pdf_template("pdf/slips.html", sheet=sheet, slips=slips, code_url=sheet.base_url + "slip/")
+def slips_pdf(sheet: "SlipSheet", tokens: list[IssuedToken]) -> bytes:
+    from ..pdf import slip_sheet_pdf
+    return slip_sheet_pdf(sheet, tokens)
