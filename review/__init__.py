@@ -72,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     from .ballots.report_routes import bp as ballot_results_bp
     from .ballots.slip_routes import bp as slips_bp
     from .ballots.outside_routes import bp as outside_bp
+    from .surveys.routes import bp as surveys_bp
     from .campaigns.routes import bp as campaigns_bp
     from .plans.routes import bp as plans_bp
     from .core.routes import bp as core_bp
@@ -89,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ballot_results_bp)
     app.register_blueprint(slips_bp)
     app.register_blueprint(outside_bp)
+    app.register_blueprint(surveys_bp)
     app.register_blueprint(core_bp)
 
 
@@ -107,6 +109,7 @@ def register_hooks(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from .auth.cli import users_cli
     from .ballots.cli import ballots_cli
+    from .surveys.cli import surveys_cli
     from .campaigns.cli import campaigns_cli
     from .plans.cli import plans_cli
     from .core.cli import audit_cli
@@ -120,3 +123,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(plans_cli)
     app.cli.add_command(campaigns_cli)
     app.cli.add_command(ballots_cli)
+    app.cli.add_command(surveys_cli)

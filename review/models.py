@@ -5,3 +5,4 @@ from .campaigns import models as campaign_models  # noqa: F401
 from .core import audit  # noqa: F401
 from .org import models as org_models  # noqa: F401
 from .plans import models as plan_models  # noqa: F401
+from .surveys import models as survey_models  # noqa: F401

@@ -70,6 +70,15 @@ ROUTES = [
     ("GET", "/campaigns/{campaign}/outside", EDITORS),
     ("POST", "/campaigns/{campaign}/outside/remove", EDITORS),
     ("POST", "/campaigns/{campaign}/slips", EDITORS),
+    ("GET", "/surveys/", READERS),
+    ("POST", "/surveys/", EDITORS),
+    ("GET", "/surveys/999999", READERS),
+    ("POST", "/surveys/999999/tokens", EDITORS),
+    ("POST", "/surveys/999999/batches/1/revoke", EDITORS),
+    ("GET", "/surveys/questionnaires", READERS),
+    ("POST", "/surveys/questionnaires/import", EDITORS),
+    ("GET", "/surveys/questionnaires/versions/999999", READERS),
+    ("GET", "/surveys/questionnaires/versions/999999/export.yaml", READERS),
     ("POST", "/campaigns/{campaign}/slips/999999/revoke", EDITORS),
 ]
 

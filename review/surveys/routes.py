@@ -1,0 +1,200 @@
+"""Surveys for the performance office: questionnaires (list, import, preview, export), surveys over a
+unit, and their batches of one-time tokens (issue as slips or for text messages, register, withdraw)."""
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
+from wtforms import SubmitField
+
+from flask_login import current_user
+
+from ..core.access import Role, require_unit_access, roles
+from ..core.errors import DomainError
+from ..core.spreadsheet import XLSX
+from ..extensions import db
+from ..org.models import Unit
+from ..org.queries import visible_units
+from . import operations as ops
+from . import tokens
+from .models import QuestionnaireVersion, StoredQuestionnaire, Survey, SurveyState, TargetKind, TokenBatch
+from .operations import save_questionnaire
+from .yaml_io import QuestionnaireInvalid, dump_questionnaire, load_questionnaire
+
+bp = Blueprint("surveys", __name__, url_prefix="/surveys")
+
+READERS = (Role.ADMIN, Role.OFFICE, Role.SUPERVISOR)
+EDITORS = (Role.ADMIN, Role.OFFICE)
+
+
+class QuestionnaireUploadForm(FlaskForm):
+    file = FileField(_l("Questionnaire file (.yaml)"), validators=[FileRequired(_l("Choose a file."))])
+    submit = SubmitField(_l("Check and import"))
+
+
+def _questionnaires(form: QuestionnaireUploadForm, problems: list[str] | None = None):
+    stored = db.session.scalars(select(StoredQuestionnaire).order_by(StoredQuestionnaire.name)).all()
+    return render_template("surveys/questionnaires.html", questionnaires=stored, form=form, problems=problems,
+                           targets={t.value: t for t in TargetKind})
+
+
+@bp.get("/questionnaires")
+@roles(*READERS)
+def questionnaires():
+    return _questionnaires(QuestionnaireUploadForm())
+
+
+@bp.post("/questionnaires/import")
+@roles(*EDITORS)
+def import_questionnaire():
+    form = QuestionnaireUploadForm()
+    if not form.validate_on_submit():
+        return _questionnaires(form), 422
+    try:
+        q = load_questionnaire(form.file.data.read().decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        return _questionnaires(form, [_("The file is not UTF-8 text.")]), 422
+    except QuestionnaireInvalid as exc:
+        # Nothing is saved; every problem is named by its place in the questionnaire.
+        return _questionnaires(form, exc.problems), 422
+    version = save_questionnaire(q)
+    db.session.commit()
+    flash(_("%(name)s saved as version %(n)d.", name=q.name, n=version.version), "success")
+    return redirect(url_for("surveys.questionnaire", version_id=version.id))
+
+
+@bp.get("/questionnaires/versions/<int:version_id>")
+@roles(*READERS)
+def questionnaire(version_id: int):
+    """A version as the public will see it (the form does not send), in either language."""
+    version = db.session.get(QuestionnaireVersion, version_id) or abort(404)
+    lang = "en" if request.args.get("lang") == "en" else "zh"
+    return render_template("surveys/questionnaire.html", version=version, q=version.spec(), lang=lang,
+                           targets={t.value: t for t in TargetKind})
+
+
+@bp.get("/questionnaires/versions/<int:version_id>/export.yaml")
+@roles(*READERS)
+def export_questionnaire(version_id: int):
+    version = db.session.get(QuestionnaireVersion, version_id) or abort(404)
+    data = dump_questionnaire(version.spec()).encode("utf-8")
+    return send_file(io.BytesIO(data), mimetype="application/yaml", as_attachment=True,
+                     download_name=f"questionnaire-{version.questionnaire_id}-v{version.version}.yaml")
+
+
+# --- surveys and their tokens ---------------------------------------------------------------
+
+def _survey(survey_id: int) -> Survey:
+    survey = db.session.get(Survey, survey_id) or abort(404)
+    require_unit_access(survey.unit)
+    return survey
+
+
+@bp.get("/")
+@roles(*READERS)
+def index():
+    units = visible_units(current_user)
+    surveys = db.session.scalars(select(Survey).where(Survey.unit_id.in_([u.id for u in units]))
+                                 .order_by(Survey.id.desc())).all() if units else []
+    versions = [q.latest for q in db.session.scalars(select(StoredQuestionnaire).order_by(StoredQuestionnaire.name))]
+    return render_template("surveys/index.html", surveys=surveys, versions=versions, units=units,
+                           can_edit=current_user.role in EDITORS)
+
+
+@bp.post("/")
+@roles(*EDITORS)
+def create():
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    version = db.session.get(QuestionnaireVersion, request.form.get("version", type=int) or 0)
+    unit = db.session.get(Unit, request.form.get("unit", type=int) or 0)
+    name = (request.form.get("name") or "").strip()
+    if version is None or unit is None:
+        flash(_("Choose a questionnaire and a unit."), "error")
+        return redirect(url_for("surveys.index"))
+    require_unit_access(unit)
+    survey = ops.create_survey(version, unit, name or f"{unit.name} · {version.questionnaire.name}")
+    db.session.commit()
+    return redirect(url_for("surveys.view", survey_id=survey.id))
+
+
+@bp.get("/<int:survey_id>")
+@roles(*READERS)
+def view(survey_id: int):
+    survey = _survey(survey_id)
+    return render_template("surveys/view.html", survey=survey, q=survey.questionnaire_version.spec(),
+                           register=tokens.register(survey), targets=tokens.targets(survey),
+                           kind=tokens.target_kind(survey), base=tokens.public_base_url() + "survey/",
+                           can_edit=current_user.role in EDITORS and survey.state is SurveyState.OPEN,
+                           max_batch=tokens.MAX_BATCH)
+
+
+def _day(raw: str | None):
+    from datetime import date
+    return date.fromisoformat(raw) if raw else None
+
+
+@bp.post("/<int:survey_id>/tokens")
+@roles(*EDITORS)
+def issue_tokens(survey_id: int):
+    """Issue a batch and hand it out at once — slips as PDF, or links and codes as .xlsx/.csv for text
+    messages. The secrets are in this one response and nowhere else."""
+    survey = _survey(survey_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    fmt = request.form.get("format", "pdf")
+    try:
+        count = int(request.form.get("count") or 0)
+        valid_from, valid_until = _day(request.form.get("valid_from")), _day(request.form.get("valid_until"))
+    except ValueError:
+        flash(_("Give a number of tokens and valid dates."), "error")
+        return redirect(url_for("surveys.view", survey_id=survey.id))
+    try:
+        target_id, label = tokens.resolve_target(survey, request.form.get("target", ""))
+        tokens.check_issue(survey, count, valid_from, valid_until)
+        sheet = tokens.sheet_for(survey, label)
+    except DomainError as e:
+        db.session.rollback()
+        flash(e.message, "error")
+        return redirect(url_for("surveys.view", survey_id=survey.id))
+    # Made with no transaction open (on SQLite a POST holds the write lock), then stored.
+    db.session.rollback()
+    made = tokens.new_tokens(count)
+    if fmt == "xlsx":
+        data, mimetype, ext = tokens.export_xlsx(sheet, label, made), XLSX, "xlsx"
+    elif fmt == "csv":
+        data, mimetype, ext = tokens.export_csv(sheet, label, made), "text/csv; charset=utf-8", "csv"
+    else:
+        data, mimetype, ext = tokens.slips_pdf(sheet, made), "application/pdf", "pdf"
+    survey = _survey(survey_id)
+    try:
+        batch = tokens.issue(survey, target_id, label, made, valid_from, valid_until)
+    except DomainError as e:
+        db.session.rollback()
+        flash(e.message, "error")
+        return redirect(url_for("surveys.view", survey_id=survey.id))
+    db.session.commit()
+    resp = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+                     download_name=f"survey-{survey.id}-tokens-{batch.id}.{ext}")
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.post("/<int:survey_id>/batches/<int:batch_id>/revoke")
+@roles(*EDITORS)
+def revoke_batch(survey_id: int, batch_id: int):
+    survey = _survey(survey_id)
+    batch = db.session.get(TokenBatch, batch_id)
+    if batch is None or batch.survey_id != survey.id:
+        abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    tokens.revoke(batch)
+    db.session.commit()
+    flash(_("The unused tokens of this batch no longer work."), "success")
+    return redirect(url_for("surveys.view", survey_id=survey.id))
