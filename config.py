@@ -58,6 +58,12 @@ class Config:
     # Lookups of well-formed slip codes that match no slip (guessing). A meeting room may sit behind
     # one address; with 50-bit codes even thousands of guesses stand no chance.
     SLIP_LIMIT_PER_ADDRESS = os.environ.get("REVIEW_SLIP_LIMIT_ADDRESS", "100 per 10 minutes")
+    # Public surveys: failed token lookups per address and per code; open-link (kiosk) answers per address.
+    SURVEY_LIMIT_PER_ADDRESS = os.environ.get("REVIEW_SURVEY_LIMIT_ADDRESS", "100 per 10 minutes")
+    SURVEY_LIMIT_PER_CODE = os.environ.get("REVIEW_SURVEY_LIMIT_CODE", "10 per 10 minutes")
+    SURVEY_LIMIT_OPEN_LINK = os.environ.get("REVIEW_SURVEY_LIMIT_OPEN_LINK", "20 per hour")
+    # Responses wait sealed until this many of one target can be counted together.
+    SURVEY_COUNT_BATCH = int(os.environ.get("REVIEW_SURVEY_COUNT_BATCH", "5"))
     # Reminders by e-mail, when the site has an SMTP relay; without one they are shown on the site only.
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

@@ -73,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     from .ballots.slip_routes import bp as slips_bp
     from .ballots.outside_routes import bp as outside_bp
     from .surveys.routes import bp as surveys_bp
+    from .surveys.public_routes import bp as survey_public_bp
     from .campaigns.routes import bp as campaigns_bp
     from .plans.routes import bp as plans_bp
     from .core.routes import bp as core_bp
@@ -91,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(slips_bp)
     app.register_blueprint(outside_bp)
     app.register_blueprint(surveys_bp)
+    app.register_blueprint(survey_public_bp)
     app.register_blueprint(core_bp)
 
 

@@ -204,7 +204,7 @@ def public_base_url() -> str:
 
 def slip_url(link: str, base: str | None = None) -> str:
     """The QR code's address. The secret goes after "#", which browsers never send to the server:
-    it stays out of access logs; the page posts it (static/js/slip_link.js)."""
+    it stays out of access logs; the page posts it (static/js/token_link.js)."""
     return (base or public_base_url()) + "slip/#" + link
 
 

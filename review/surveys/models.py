@@ -12,7 +12,7 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..ballots.models import random_id
@@ -108,6 +108,8 @@ class Survey(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"), index=True)
     state: Mapped[SurveyState] = mapped_column(str_enum(SurveyState, "survey_state"), default=SurveyState.OPEN)
+    # Open-link mode for a kiosk: answers without a token, flagged unverified. None: off.
+    open_key: Mapped[str | None] = mapped_column(String(32), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
@@ -158,3 +160,45 @@ class SurveyToken(db.Model):
     link_digest: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     code_digest: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SurveyPoolEntry(db.Model):
+    """A response, sealed, waiting to be counted with others of its target (see the module docstring)."""
+
+    __tablename__ = "survey_pool"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SurveyResponse(db.Model):
+    """One counted response: its target, whether a token vouched for it, the day it was counted and
+    its satisfaction index. No token, no address, no user agent, no time finer than the day."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    target_kind: Mapped[TargetKind] = mapped_column(str_enum(TargetKind, "target_kind"))
+    target_id: Mapped[int] = mapped_column(Integer, index=True)
+    day: Mapped[date] = mapped_column(Date)
+    verified: Mapped[bool] = mapped_column(Boolean)
+    index: Mapped[float | None] = mapped_column(Float)
+
+
+class SurveyAnswer(db.Model):
+    """One answer of a counted response: a choice's value (one row per selected option), a score, or a
+    text. Texts can be hidden by moderation, never deleted."""
+
+    __tablename__ = "survey_answers"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    response_id: Mapped[str] = mapped_column(ForeignKey("survey_responses.id", ondelete="CASCADE"), index=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    question: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(String(2000))
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -127,7 +127,12 @@ def create():
 @roles(*READERS)
 def view(survey_id: int):
     survey = _survey(survey_id)
-    return render_template("surveys/view.html", survey=survey, q=survey.questionnaire_version.spec(),
+    from sqlalchemy import func
+
+    from .models import SurveyPoolEntry
+    waiting = db.session.scalar(select(func.count()).select_from(SurveyPoolEntry)
+                                .where(SurveyPoolEntry.survey_id == survey.id))
+    return render_template("surveys/view.html", survey=survey, q=survey.questionnaire_version.spec(), waiting=waiting,
                            register=tokens.register(survey), targets=tokens.targets(survey),
                            kind=tokens.target_kind(survey), base=tokens.public_base_url() + "survey/",
                            can_edit=current_user.role in EDITORS and survey.state is SurveyState.OPEN,
@@ -197,4 +202,31 @@ def revoke_batch(survey_id: int, batch_id: int):
     tokens.revoke(batch)
     db.session.commit()
     flash(_("The unused tokens of this batch no longer work."), "success")
+    return redirect(url_for("surveys.view", survey_id=survey.id))
+
+
+@bp.post("/<int:survey_id>/close")
+@roles(*EDITORS)
+def close(survey_id: int):
+    from . import answering
+    survey = _survey(survey_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    if survey.state is SurveyState.OPEN:
+        n = answering.close(survey)
+        db.session.commit()
+        flash(_("The survey is closed; %(n)d waiting answers were counted.", n=n), "success")
+    return redirect(url_for("surveys.view", survey_id=survey.id))
+
+
+@bp.post("/<int:survey_id>/open-link")
+@roles(*EDITORS)
+def open_link(survey_id: int):
+    """Switch the open link (kiosk mode) on or off. Its answers are flagged unverified."""
+    import secrets
+    survey = _survey(survey_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    survey.open_key = secrets.token_urlsafe(16) if request.form.get("on") == "1" else None
+    db.session.commit()
     return redirect(url_for("surveys.view", survey_id=survey.id))

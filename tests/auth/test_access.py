@@ -75,6 +75,8 @@ ROUTES = [
     ("GET", "/surveys/999999", READERS),
     ("POST", "/surveys/999999/tokens", EDITORS),
     ("POST", "/surveys/999999/batches/1/revoke", EDITORS),
+    ("POST", "/surveys/999999/close", EDITORS),
+    ("POST", "/surveys/999999/open-link", EDITORS),
     ("GET", "/surveys/questionnaires", READERS),
     ("POST", "/surveys/questionnaires/import", EDITORS),
     ("GET", "/surveys/questionnaires/versions/999999", READERS),

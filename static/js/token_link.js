@@ -1,9 +1,9 @@
-/* A slip's QR code carries its secret after "#": the fragment never reaches the server's
-   access log or a proxy. Take it out of the address bar and send it in the body of a POST. */
+/* A QR code (meeting slip, survey slip) carries its secret after "#": the fragment never reaches
+   the server's access log or a proxy. Take it out of the address bar and send it in a POST body. */
 (function () {
   "use strict";
   var secret = window.location.hash.slice(1);
-  var form = document.querySelector("form.slip-code");
+  var form = document.querySelector("form[data-token-form]");
   if (!secret || !form) { return; }
   if (window.history && window.history.replaceState) {
     window.history.replaceState(null, "", window.location.pathname);

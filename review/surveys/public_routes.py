@@ -1,0 +1,131 @@
+"""The public survey pages: no login, phone first, working without JavaScript, CSRF-protected.
+Secrets travel only in POST bodies (the QR code keeps its secret after "#"), never in a URL a log
+would keep; failed lookups are rate-limited per address and per code."""
+from __future__ import annotations
+
+import hashlib
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+
+from ..core.access import public
+from ..core.errors import DomainError
+from ..extensions import db, limiter
+from . import answering
+from .models import Survey
+
+bp = Blueprint("survey_public", __name__)
+
+
+def _refused() -> bool:
+    return getattr(request, "_survey_refused", False)
+
+
+def _code_key() -> str:
+    # The limiter's storage (memory or Redis) must not hold the secret itself: a hash of it.
+    secret = (request.form.get("code") or "").strip()
+    form = answering.normalize(secret)
+    return "survey-code:" + hashlib.sha256((form[1] if form else secret).encode()).hexdigest()[:24]
+
+
+def _limited(view):
+    view = limiter.limit(lambda: current_app.config["SURVEY_LIMIT_PER_ADDRESS"], methods=["POST"],
+                         deduct_when=lambda response: _refused())(view)
+    return limiter.limit(lambda: current_app.config["SURVEY_LIMIT_PER_CODE"], methods=["POST"], key_func=_code_key,
+                         deduct_when=lambda response: _refused())(view)
+
+
+def _form() -> dict[str, list[str]]:
+    return {k: request.form.getlist(k) for k in request.form if k not in ("csrf_token", "code", "send", "target")}
+
+
+def _lang() -> str:
+    from flask_babel import get_locale
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh"
+
+
+@bp.route("/survey/", methods=["GET", "POST"])
+@_limited
+@public
+def answer():
+    if request.method == "GET":
+        return render_template("surveys/public/code.html", form=FlaskForm(), error=None)
+    secret = (request.form.get("code") or "").strip()[:100]
+    if answering.normalize(secret) is None:
+        return render_template("surveys/public/code.html", form=FlaskForm(), error=_(
+            "This is not a valid code: please check it and type it again.")), 422
+    try:
+        opened = answering.open_token(secret)
+    except answering.TokenRefused as e:
+        return _refusal(e)
+    q = opened.questionnaire
+    errors: dict[str, str] = {}
+    expired = not FlaskForm().validate_on_submit()
+    if "send" in request.form and not expired:
+        try:
+            survey = answering.submit(secret, _form())
+        except answering.Incomplete as e:
+            db.session.rollback()
+            errors = e.errors
+        except answering.TokenRefused as e:
+            db.session.rollback()
+            return _refusal(e)
+        else:
+            db.session.commit()
+            _count_soon(survey)
+            return render_template("surveys/public/thanks.html", q=q, lang=_lang())
+    return render_template("surveys/public/answer.html", q=q, lang=_lang(), secret=secret, errors=errors,
+                           values=_form() if "send" in request.form else {}, expired=expired,
+                           target_label=opened.batch.target_label, form=FlaskForm(), open_key=None,
+                           targets=None), (422 if errors or expired else 200)
+
+
+def _refusal(e: answering.TokenRefused):
+    if e.reason == "unknown":
+        request._survey_refused = True
+        return render_template("surveys/public/code.html", form=FlaskForm(), error=e.message), 422
+    return render_template("surveys/public/refused.html", message=e.message), 410
+
+
+def _count_soon(survey: Survey) -> None:
+    """Count in a transaction of its own, after the answer's: see review/surveys/answering.py."""
+    if answering.count(survey):
+        db.session.commit()
+
+
+@bp.route("/survey/open/<key>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SURVEY_LIMIT_OPEN_LINK"], methods=["POST"])
+@public
+def open_link(key: str):
+    """A kiosk's open link: anyone may answer, flagged unverified and counted apart."""
+    from sqlalchemy import select
+
+    from .tokens import targets
+    survey = db.session.scalar(select(Survey).where(Survey.open_key == key)) if key else None
+    if survey is None:
+        abort(404)
+    q = survey.questionnaire_version.spec()
+    choices = targets(survey)
+    errors: dict[str, str] = {}
+    expired = request.method == "POST" and not FlaskForm().validate_on_submit()
+    if request.method == "POST" and not expired:
+        try:
+            answering.submit_open(survey, request.form.get("target", type=int) or 0, _form())
+        except answering.Incomplete as e:
+            db.session.rollback()
+            errors = e.errors
+        except answering.TokenRefused as e:
+            db.session.rollback()
+            return render_template("surveys/public/refused.html", message=e.message), 410
+        except DomainError as e:
+            db.session.rollback()
+            errors = {"_target": e.message}
+        else:
+            db.session.commit()
+            _count_soon(survey)
+            return render_template("surveys/public/thanks.html", q=q, lang=_lang(), again=True, open_key=key)
+    return render_template("surveys/public/answer.html", q=q, lang=_lang(), secret=None, errors=errors,
+                           values=_form() if request.method == "POST" else {}, expired=expired, target_label=None,
+                           form=FlaskForm(), open_key=key, targets=choices), (422 if errors or expired else 200)

@@ -1,0 +1,193 @@
+"""Answering without an account: a token counts once (race-free), answers are stored with nothing
+that identifies the person, counted in groups; friendly refusals; rate limits; the kiosk's open link."""
+import os
+
+import pytest
+from sqlalchemy import DateTime, Integer, select
+
+from review.core.access import Role
+from review.core.errors import DomainError
+from review.extensions import db, limiter
+from review.surveys import answering, tokens
+from review.surveys.models import (SurveyAnswer, SurveyPoolEntry, SurveyResponse, SurveyToken, TokenBatch)
+from review.surveys.operations import create_survey, save_questionnaire
+from review.surveys.yaml_io import load_questionnaire
+
+from ..concurrency import race
+from ..conftest import _empty_all_tables, make_app
+from ..factories import small_institution
+
+EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "questionnaires")
+GOOD = {"overall": "5", "informed": "yes", "attitude": "4", "integrity": "not_seen", "score": "9",
+        "remarks": "检察官很耐心"}
+
+
+def questionnaire():
+    with open(os.path.join(EXAMPLES, "party_satisfaction.yaml"), encoding="utf-8") as f:
+        return save_questionnaire(load_questionnaire(f.read()))
+
+
+@pytest.fixture
+def issued(make, app):
+    o = small_institution(make)
+    survey = create_survey(questionnaire(), o["county"], "当事人满意度调查")
+    made = tokens.new_tokens(12)
+    tokens.issue(survey, o["s1"][0].id, o["s1"][0].name, made)
+    make.commit()
+    return o, survey, made
+
+
+def send(client, secret, answers=GOOD):
+    return client.post("/survey/", data={"code": secret, "send": "1", **answers})
+
+
+def test_a_token_opens_the_questionnaire_and_counts_once(client, issued):
+    o, survey, made = issued
+    page = client.post("/survey/", data={"code": made[0].link})  # as the page's script posts the QR fragment
+    assert page.status_code == 200 and "您对承办检察官" in page.get_data(as_text=True)
+    assert o["s1"][0].name in page.get_data(as_text=True)
+    done = send(client, made[0].code.lower())
+    assert done.status_code == 200 and "已记录" in done.get_data(as_text=True)
+    again = send(client, made[0].link)
+    assert again.status_code == 410 and "已经使用" in again.get_data(as_text=True)
+    assert db.session.scalar(select(db.func.count()).select_from(SurveyToken).where(SurveyToken.used.is_(True))) == 1
+
+
+def test_missing_answers_keep_the_token_and_what_was_typed(client, issued):
+    o, survey, made = issued
+    partial = dict(GOOD)
+    partial.pop("overall")
+    resp = send(client, made[0].code, partial)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "请回答此题" in html and "检察官很耐心" in html
+    assert not any(t.used for t in db.session.scalars(select(SurveyToken)))
+    assert db.session.scalars(select(SurveyPoolEntry)).all() == []
+
+
+def test_conditional_questions_only_count_when_shown(client, issued):
+    o, survey, made = issued
+    resp = send(client, made[0].code, {**GOOD, "overall": "5", "reasons": "delay"})  # reasons hidden when satisfied
+    assert resp.status_code == 200
+    answering.close(survey)
+    db.session.commit()
+    assert not db.session.scalars(select(SurveyAnswer).where(SurveyAnswer.question == "reasons")).all()
+
+
+def test_answers_wait_sealed_and_are_counted_in_groups(client, app, issued):
+    o, survey, made = issued
+    app.config["SURVEY_COUNT_BATCH"] = 3
+    for t in made[:2]:
+        send(client, t.code)
+    assert db.session.scalars(select(SurveyResponse)).all() == []  # two waiting: not yet counted
+    assert len(db.session.scalars(select(SurveyPoolEntry)).all()) == 2
+    send(client, made[2].code)
+    responses = db.session.scalars(select(SurveyResponse)).all()
+    assert len(responses) == 3 and db.session.scalars(select(SurveyPoolEntry)).all() == []
+    assert all(r.verified and r.target_id == o["s1"][0].id for r in responses)
+    assert {round(r.index, 1) for r in responses} == {round(survey.questionnaire_version.spec().index(
+        {"overall": 5, "attitude": 4, "score": 9}), 1)}
+
+
+def test_closing_counts_what_waits_and_refuses_later_answers(client, issued):
+    o, survey, made = issued
+    send(client, made[0].code)
+    assert answering.close(survey) == 1
+    db.session.commit()
+    resp = client.post("/survey/", data={"code": made[1].code})
+    assert resp.status_code == 410 and "不再接受" in resp.get_data(as_text=True)
+
+
+def test_friendly_refusals_reveal_nothing_about_other_tokens(client, issued, make):
+    o, survey, made = issued
+    batch = db.session.scalars(select(TokenBatch)).one()
+    batch.revoked = True
+    db.session.commit()
+    assert "收回" in client.post("/survey/", data={"code": made[3].code}).get_data(as_text=True)
+    unknown = client.post("/survey/", data={"code": tokens.new_tokens(1)[0].code})
+    assert unknown.status_code == 422 and "没有找到" in unknown.get_data(as_text=True)
+    typo = client.post("/survey/", data={"code": made[4].code[:-1] + ("0" if made[4].code[-1] != "0" else "1")})
+    assert typo.status_code == 422 and "不是有效的短码" in typo.get_data(as_text=True)
+    assert client.get(f"/survey/{made[5].link}").status_code == 404  # no secret in a path
+
+
+def test_validity_window(client, issued, make):
+    from datetime import date, timedelta
+    o, survey, made = issued
+    batch = db.session.scalars(select(TokenBatch)).one()
+    batch.valid_from = date.today() + timedelta(days=3)
+    db.session.commit()
+    assert "起" in client.post("/survey/", data={"code": made[0].code}).get_data(as_text=True)
+    batch.valid_from, batch.valid_until = None, date.today() - timedelta(days=3)
+    db.session.commit()
+    assert client.post("/survey/", data={"code": made[0].code}).status_code == 410
+
+
+def test_nothing_identifying_is_stored_with_an_answer():
+    for model in (SurveyResponse, SurveyAnswer, SurveyPoolEntry):
+        table = model.__table__
+        columns = set(table.columns.keys())
+        assert not columns & {"token_id", "token", "batch_id", "ip", "address", "user_agent", "created_at"}
+        assert not any(isinstance(c.type, DateTime) for c in table.columns), table.name
+        [pk] = table.primary_key.columns
+        assert not isinstance(pk.type, Integer), table.name
+        assert {fk.column.table.name for fk in table.foreign_keys} <= {"surveys", "survey_responses"}
+
+
+def test_fifty_concurrent_uses_of_one_token_store_exactly_one_answer(issued, _schema):
+    o, survey, made = issued
+    secret = made[0].code
+    db.session.commit()
+    db.session.remove()
+    form = {k: [v] for k, v in GOOD.items()}
+
+    def attempt():
+        return lambda: answering.submit(secret, form)
+
+    outcomes = race(make_app(_schema), [attempt] * 50, answering.TokenRefused)
+    assert sorted(outcomes) == ["ok"] + ["refused"] * 49
+    assert db.session.scalar(select(db.func.count()).select_from(SurveyPoolEntry)) == 1
+
+
+def test_the_open_link_takes_unverified_answers_counted_apart(client, auth, issued, make, app):
+    o, survey, made = issued
+    office = make.user(Role.OFFICE, scope=o["county"], login="office")
+    make.commit()
+    auth.as_user(office)
+    client.post(f"/surveys/{survey.id}/open-link", data={"on": "1"})
+    key = db.session.get(type(survey), survey.id).open_key
+    assert key
+    auth.logout()
+    page = client.get(f"/survey/open/{key}")
+    assert page.status_code == 200 and "未经验证" in page.get_data(as_text=True)
+    assert client.post(f"/survey/open/{key}", data={"send": "1", **GOOD}).status_code == 422  # whom about?
+    assert client.post(f"/survey/open/{key}", data={"send": "1", "target": str(o["s1"][0].id), **GOOD}).status_code == 200
+    answering.close(survey)
+    db.session.commit()
+    [response] = db.session.scalars(select(SurveyResponse)).all()
+    assert response.verified is False
+    assert client.get("/survey/open/nothing-here").status_code == 404
+
+
+@pytest.fixture
+def limited(_schema):
+    app = make_app(_schema, RATELIMIT_ENABLED=True, SURVEY_LIMIT_PER_ADDRESS="5 per minute",
+                   SURVEY_LIMIT_PER_CODE="3 per minute")
+    with app.app_context():
+        limiter.reset()
+        yield app
+        limiter.reset()
+        db.session.remove()
+        _empty_all_tables()
+        db.engine.dispose()
+
+
+def test_guessing_is_rate_limited_per_code_and_per_address(limited):
+    client = limited.test_client()
+    guess = tokens.new_tokens(1)[0].code
+    for _i in range(3):
+        assert client.post("/survey/", data={"code": guess}).status_code == 422
+    resp = client.post("/survey/", data={"code": guess})
+    assert resp.status_code == 429 and "尝试次数过多" in resp.get_data(as_text=True)
+    for _i in range(2):
+        assert client.post("/survey/", data={"code": tokens.new_tokens(1)[0].code}).status_code == 422
+    assert client.post("/survey/", data={"code": tokens.new_tokens(1)[0].code}).status_code == 429
