@@ -41,6 +41,7 @@ def gather(campaign: Campaign) -> tuple:
         if pid in inputs:
             inputs[pid].vetoes.add(veto)
     _gather_ballots(campaign, inputs)
+    _gather_surveys(campaign, plan, subjects, inputs)
     rolled = {node.code for _path, node in plan.leaves() if node.rollup}
     if rolled and campaign.period_kind is PeriodKind.YEAR:
         _gather_periods(campaign, rolled, inputs)
@@ -122,3 +123,45 @@ def recompute(campaign: Campaign, lang: str = "zh", *, force: bool = False) -> i
             if any(node.rollup for _path, node in annual.plan_version.spec().leaves()):
                 recompute(annual, lang)
     return len(results)
+
+
+def _gather_surveys(campaign: Campaign, plan, subjects, inputs: dict[int, PersonInputs]) -> None:
+    """Public-survey indicators: the satisfaction index of the campaign's surveys of that questionnaire,
+    per person, or for everyone of the department or unit surveyed (weighted by answers when several
+    apply). Verified answers only unless the plan includes unverified ones; a person below the
+    k-threshold has no index (review/surveys/results.py)."""
+    from ..plans.spec import SurveySource
+    from ..surveys import results
+    from ..surveys.models import Survey, TargetKind
+    sources = {node.code: node.source for _path, node in plan.leaves() if isinstance(node.source, SurveySource)}
+    if not sources:
+        return
+    surveys = db.session.scalars(select(Survey).where(Survey.campaign_id == campaign.id)).all()
+    if not surveys:
+        return
+    people = db.session.execute(select(Person.id, Person.department_id, Person.unit_id)
+                                .where(Person.id.in_(list(inputs)))).all()
+    for code, source in sources.items():
+        sums: dict[int, tuple[float, int]] = {}
+        for survey in surveys:
+            if survey.questionnaire_version.questionnaire.name != source.questionnaire:
+                continue
+            for r in results.summary(survey):
+                parts = [(r.index, r.responses)]
+                if source.include_unverified:
+                    parts.append((r.index_unverified, r.unverified))
+                for index, n in parts:
+                    if index is None or not n:
+                        continue
+                    if r.kind is TargetKind.PERSON:
+                        who = [r.target_id]
+                    elif r.kind is TargetKind.DEPARTMENT:
+                        who = [pid for pid, dept, _unit in people if dept == r.target_id]
+                    else:
+                        who = [pid for pid, _dept, unit in people if unit == r.target_id]
+                    for pid in who:
+                        total, count = sums.get(pid, (0.0, 0))
+                        sums[pid] = (total + index * n, count + n)
+        for pid, (total, count) in sums.items():
+            if pid in inputs and count:
+                inputs[pid].surveys[code] = total / count

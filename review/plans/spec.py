@@ -65,6 +65,8 @@ class SurveySource:
     questionnaire: str
     bands: tuple[tuple[float, float], ...] = ()
     type: Literal["survey"] = "survey"
+    # Answers through a survey's open link (kiosk, no token) count only when the plan says so.
+    include_unverified: bool = False
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ PLAN_KEYS = {"name", "year", "version", "mode", "description", "appraises", "sca
 NODE_KEYS = {"code", "name", "name_en", "weight", "points", "children", "source", "extra", "rollup"}
 SOURCE_KEYS = {
     "ballot": {"type", "scale", "groups", "mapping"},
-    "survey": {"type", "questionnaire", "bands"},
+    "survey": {"type", "questionnaire", "bands", "include_unverified"},
     "bonus": {"type", "per_occurrence", "cap"},
     "deduction": {"type", "per_occurrence", "cap"},
     "manual": {"type"},
@@ -276,7 +276,10 @@ class _Reader:
                     bands.append((float(band[0]), float(band[1])))
             if bands != sorted(bands, reverse=True):
                 self.bad(where, _("bands must go from the highest index down"))
-            return SurveySource(str(q), tuple(bands))
+            unverified = data.get("include_unverified", False)
+            if not isinstance(unverified, bool):
+                self.bad(where, _("include_unverified must be true or false"))
+            return SurveySource(str(q), tuple(bands), include_unverified=unverified is True)
         if kind == "kpi":
             method = data.get("method")
             measure = data.get("measure")
@@ -438,6 +441,8 @@ def _source_dict(s) -> dict:
         out = {"type": "survey", "questionnaire": s.questionnaire}
         if s.bands:
             out["bands"] = [list(b) for b in s.bands]
+        if s.include_unverified:
+            out["include_unverified"] = True
         return out
     if isinstance(s, KpiSource):
         out = {"type": "kpi", "measure": s.measure, "method": s.method}

@@ -162,8 +162,21 @@ def count(survey: Survey, *, everything: bool = False) -> int:
 
 
 def close(survey: Survey) -> int:
-    """Close the survey: no more answers; everything waiting is counted."""
+    """Close the survey: no more answers; everything waiting is counted, and the campaign it feeds
+    scored again."""
     db.session.execute(select(Survey.id).where(Survey.id == survey.id).with_for_update())
     survey.state = SurveyState.CLOSED
-    return count(survey, everything=True)
+    n = count(survey, everything=True)
+    rescore(survey)
+    return n
+
+
+def rescore(survey: Survey) -> None:
+    """Score the campaign the survey feeds again, with the answers counted so far."""
+    if survey.campaign_id:
+        from ..campaigns.loader import recompute
+        from ..campaigns.models import Campaign
+        campaign = db.session.get(Campaign, survey.campaign_id)
+        if campaign is not None:
+            recompute(campaign)
 

@@ -46,7 +46,8 @@ def list_questionnaires():
 @click.option("--questionnaire", "name", required=True, help="Questionnaire name (its latest version is used).")
 @click.option("--unit", "unit_code", required=True, help="Unit code: the survey covers its subtree.")
 @click.option("--name", "survey_name", help="Survey name (default: unit · questionnaire).")
-def create_survey(name: str, unit_code: str, survey_name: str | None):
+@click.option("--campaign", "campaign_id", type=int, help="Campaign whose public-survey indicators it feeds.")
+def create_survey(name: str, unit_code: str, survey_name: str | None, campaign_id: int | None):
     """Create a survey; prints its id."""
     from ..core.errors import DomainError
     from ..org.models import Unit
@@ -58,7 +59,14 @@ def create_survey(name: str, unit_code: str, survey_name: str | None):
         version = get_version(name)
     except DomainError as e:
         raise click.ClickException(e.message)
-    survey = create(version, unit, survey_name or f"{unit.name} · {name}")
+    campaign = None
+    if campaign_id:
+        from ..campaigns.cli import campaign_or_fail
+        campaign = campaign_or_fail(campaign_id)
+    try:
+        survey = create(version, unit, survey_name or f"{unit.name} · {name}", campaign)
+    except DomainError as e:
+        raise click.ClickException(e.message)
     db.session.commit()
     click.echo(survey.id)
 

@@ -57,10 +57,15 @@ def get_version(name: str, version: int | None = None) -> QuestionnaireVersion:
     return found
 
 
-def create_survey(version: QuestionnaireVersion, unit, name: str) -> Survey:
-    """A survey asks one questionnaire version, which is frozen from now on."""
+def create_survey(version: QuestionnaireVersion, unit, name: str, campaign=None) -> Survey:
+    """A survey asks one questionnaire version, which is frozen from now on. Linked to a campaign, its
+    index feeds the campaign plan's public-survey indicators of that questionnaire."""
+    if campaign is not None and not campaign.unit.path.startswith(unit.path) and not unit.path.startswith(
+            campaign.unit.path):
+        raise DomainError(_("The survey's unit and the campaign's unit do not overlap."))
     version.frozen = True
-    survey = Survey(name=name[:200], questionnaire_version=version, unit=unit)
+    survey = Survey(name=name[:200], questionnaire_version=version, unit=unit,
+                    campaign_id=campaign.id if campaign is not None else None)
     db.session.add(survey)
     db.session.flush()
     return survey

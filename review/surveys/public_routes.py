@@ -90,8 +90,10 @@ def _refusal(e: answering.TokenRefused):
 
 
 def _count_soon(survey: Survey) -> None:
-    """Count in a transaction of its own, after the answer's: see review/surveys/answering.py."""
+    """Count in a transaction of its own, after the answer's (see review/surveys/answering.py); a
+    campaign the survey feeds is scored again with the new answers."""
     if answering.count(survey):
+        answering.rescore(survey)
         db.session.commit()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -102,8 +103,9 @@ def index():
     surveys = db.session.scalars(select(Survey).where(Survey.unit_id.in_([u.id for u in units]))
                                  .order_by(Survey.id.desc())).all() if units else []
     versions = [q.latest for q in db.session.scalars(select(StoredQuestionnaire).order_by(StoredQuestionnaire.name))]
+    from ..campaigns.queries import visible_campaigns
     return render_template("surveys/index.html", surveys=surveys, versions=versions, units=units,
-                           can_edit=current_user.role in EDITORS)
+                           campaigns=visible_campaigns(current_user), can_edit=current_user.role in EDITORS)
 
 
 @bp.post("/")
@@ -118,7 +120,17 @@ def create():
         flash(_("Choose a questionnaire and a unit."), "error")
         return redirect(url_for("surveys.index"))
     require_unit_access(unit)
-    survey = ops.create_survey(version, unit, name or f"{unit.name} · {version.questionnaire.name}")
+    campaign = None
+    if request.form.get("campaign"):
+        from ..campaigns.models import Campaign
+        campaign = db.session.get(Campaign, request.form.get("campaign", type=int) or 0) or abort(404)
+        require_unit_access(campaign.unit)
+    try:
+        survey = ops.create_survey(version, unit, name or f"{unit.name} · {version.questionnaire.name}", campaign)
+    except DomainError as e:
+        db.session.rollback()
+        flash(e.message, "error")
+        return redirect(url_for("surveys.index"))
     db.session.commit()
     return redirect(url_for("surveys.view", survey_id=survey.id))
 
@@ -230,3 +242,110 @@ def open_link(survey_id: int):
     survey.open_key = secrets.token_urlsafe(16) if request.form.get("on") == "1" else None
     db.session.commit()
     return redirect(url_for("surveys.view", survey_id=survey.id))
+
+
+# --- results ----------------------------------------------------------------------------------
+
+@bp.get("/<int:survey_id>/results")
+@roles(*READERS)
+def results(survey_id: int):
+    from . import results as res
+    survey = _survey(survey_id)
+    rows = res.summary(survey)
+    chart = {"labels": [r.label for r in rows if r.index is not None],
+             "values": [round(r.index, 1) for r in rows if r.index is not None]}
+    return render_template("surveys/results.html", survey=survey, rows=rows, k=res.k_threshold(survey),
+                           chart=chart)
+
+
+@bp.get("/<int:survey_id>/results/<kind>/<int:target_id>")
+@roles(*READERS)
+def target_results(survey_id: int, kind: str, target_id: int):
+    from . import results as res
+    survey = _survey(survey_id)
+    try:
+        target_kind = TargetKind(kind)
+    except ValueError:
+        abort(404)
+    verified = request.args.get("unverified") != "1"
+    result = res.for_target(survey, target_kind, target_id, verified=verified)
+    lang = "en" if (get_locale() and get_locale().language == "en") else "zh"
+    charts = [{"title": qr.question.label(lang), "labels": [label for _v, label in qr.question.choices(lang)],
+               "values": [qr.counts.get(v, 0) for v, _l in qr.question.choices(lang)]} for qr in result.questions]
+    texts = [] if result.withheld else res.texts(survey, target_kind, target_id,
+                                                 with_hidden=current_user.role in EDITORS)
+    return render_template("surveys/target_results.html", survey=survey, result=result, verified=verified,
+                           lang=lang, charts=charts, texts=texts, k=res.k_threshold(survey),
+                           can_moderate=current_user.role in EDITORS)
+
+
+@bp.post("/<int:survey_id>/texts/<answer_id>/moderate")
+@roles(*EDITORS)
+def moderate(survey_id: int, answer_id: str):
+    """Hide a free-text answer (abuse, names, personal data) or show it again: never deleted, audited."""
+    from ..core import audit
+    from .models import SurveyAnswer, SurveyResponse
+    survey = _survey(survey_id)
+    answer = db.session.get(SurveyAnswer, answer_id)
+    if answer is None or answer.survey_id != survey.id:
+        abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    answer.hidden = request.form.get("hide") == "1"
+    response = db.session.get(SurveyResponse, answer.response_id)
+    audit.record("surveys.hide_text" if answer.hidden else "surveys.show_text", object_type="survey_answers",
+                 object_id=answer.id, object_label=survey.name, unit_path=survey.unit.path)
+    db.session.commit()
+    return redirect(url_for("surveys.target_results", survey_id=survey.id, kind=response.target_kind.value,
+                            target_id=response.target_id))
+
+
+@bp.get("/<int:survey_id>/results.<fmt>")
+@roles(*READERS)
+def export_results(survey_id: int, fmt: str):
+    from . import results as res
+    from ..core.spreadsheet import csv_text, workbook
+    survey = _survey(survey_id)
+    if fmt not in ("xlsx", "csv"):
+        abort(404)
+    header = [_("About"), _("Target"), _("Verified"), _("Question"), _("Answer"), _("Count")]
+    lines = []
+    summary_rows = []
+    for r in res.summary(survey):
+        summary_rows.append([r.kind.label, r.label, r.responses, None if r.index is None else round(r.index, 2),
+                             r.unverified, None if r.index_unverified is None else round(r.index_unverified, 2),
+                             _("withheld (fewer than %(k)d answers)", k=res.k_threshold(survey)) if r.withheld else ""])
+        if r.withheld:
+            continue
+        for verified in (True, False):
+            detail = res.for_target(survey, r.kind, r.target_id, verified=verified)
+            for qr in detail.questions:
+                for value, label in qr.question.choices("zh"):
+                    if qr.counts.get(value):
+                        lines.append([r.kind.label, r.label, _("yes") if verified else _("no"), qr.question.text,
+                                      label, qr.counts[value]])
+    from .models import SurveyAnswer, SurveyResponse
+    text_codes = {x.code: x.text for x in survey.questionnaire_version.spec().questions() if x.kind == "text"}
+    shown = {(r.kind, r.target_id): r for r in res.summary(survey) if not r.withheld}
+    for answer, kind, target, verified in db.session.execute(
+            select(SurveyAnswer, SurveyResponse.target_kind, SurveyResponse.target_id, SurveyResponse.verified)
+            .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+            .where(SurveyAnswer.survey_id == survey.id, SurveyAnswer.hidden.is_(False),
+                   SurveyAnswer.question.in_(list(text_codes))).order_by(SurveyAnswer.id)):
+        if (kind, target) in shown:
+            lines.append([kind.label, shown[(kind, target)].label, _("yes") if verified else _("no"),
+                          text_codes[answer.question], answer.value, 1])
+    summary_header = [_("About"), _("Target"), _("Verified answers"), _("Satisfaction index"), _("Unverified answers"),
+                      _("Index of unverified answers"), _("Note")]
+    name = f"survey-{survey.id}-results.{fmt}"
+    if fmt == "xlsx":
+        data = workbook([(_("Summary"), summary_header, summary_rows), (_("Answers"), header, lines)])
+        return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name)
+    import csv
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for line in lines:
+        writer.writerow([csv_text(v) for v in line])
+    return send_file(io.BytesIO(("\ufeff" + out.getvalue()).encode("utf-8")), mimetype="text/csv; charset=utf-8",
+                     as_attachment=True, download_name=name)

@@ -1,0 +1,135 @@
+"""Survey results per target and question: counts, distributions, the satisfaction index.
+
+Verified (token) answers and unverified ones (open link) are always counted apart. Per-person
+results follow the ballots' k-threshold: a person with fewer than k answers shows nothing, texts
+included, since a handful of answers about one prosecutor could be told apart by who gave them."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..org.models import Department, Person, Unit
+from .models import Survey, SurveyAnswer, SurveyResponse, TargetKind
+from .spec import Question, Questionnaire
+
+
+def k_threshold(survey: Survey) -> int:
+    if survey.campaign_id:
+        from ..campaigns.models import Campaign
+        campaign = db.session.get(Campaign, survey.campaign_id)
+        if campaign is not None:
+            return campaign.k_threshold
+    return current_app.config.get("SURVEY_K_THRESHOLD", 3)
+
+
+@dataclass
+class QuestionResult:
+    question: Question
+    counts: dict[str, int] = field(default_factory=dict)   # value → answers
+    answered: int = 0
+
+    @property
+    def mean(self) -> float | None:
+        if self.question.kind not in ("satisfaction", "rating") or not self.answered:
+            return None
+        return sum(int(v) * n for v, n in self.counts.items()) / self.answered
+
+
+@dataclass
+class TargetResult:
+    kind: TargetKind
+    target_id: int
+    label: str
+    responses: int = 0          # verified
+    unverified: int = 0
+    index: float | None = None  # mean of the verified responses' indices, 0–100
+    index_unverified: float | None = None
+    withheld: bool = False      # a person below the k-threshold: nothing else is shown
+    questions: list[QuestionResult] = field(default_factory=list)
+
+    def points(self, maximum: float) -> float | None:
+        """The index mapped onto an indicator's points (linear)."""
+        return None if self.index is None else self.index / 100 * maximum
+
+
+def labels(kind: TargetKind, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    if kind is TargetKind.PERSON:
+        rows = db.session.execute(select(Person.id, Person.name).where(Person.id.in_(ids)))
+    elif kind is TargetKind.DEPARTMENT:
+        rows = db.session.execute(select(Department.id, Department.name).where(Department.id.in_(ids)))
+    else:
+        rows = db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids)))
+    return dict(rows.all())
+
+
+def summary(survey: Survey, *, verified: bool = True) -> list[TargetResult]:
+    """Every target with answers: counts and index (one GROUP BY), k-threshold applied."""
+    k = k_threshold(survey)
+    rows = db.session.execute(
+        select(SurveyResponse.target_kind, SurveyResponse.target_id, SurveyResponse.verified,
+               func.count(SurveyResponse.id), func.avg(SurveyResponse.index))
+        .where(SurveyResponse.survey_id == survey.id)
+        .group_by(SurveyResponse.target_kind, SurveyResponse.target_id, SurveyResponse.verified))
+    out: dict[tuple, TargetResult] = {}
+    for kind, target, is_verified, n, avg in rows:
+        r = out.setdefault((kind, target), TargetResult(kind, target, ""))
+        if is_verified:
+            r.responses, r.index = n, (float(avg) if avg is not None else None)
+        else:
+            r.unverified, r.index_unverified = n, (float(avg) if avg is not None else None)
+    names: dict[TargetKind, dict[int, str]] = {}
+    for (kind, target), r in out.items():
+        names.setdefault(kind, labels(kind, {t for (k2, t) in out if k2 is kind}))
+        r.label = names[kind].get(target, str(target))
+        if kind is TargetKind.PERSON and r.responses + r.unverified < k:
+            r.withheld = True
+            r.index = r.index_unverified = None
+    return sorted(out.values(), key=lambda r: (r.kind.value, r.label))
+
+
+def for_target(survey: Survey, kind: TargetKind, target_id: int, *, verified: bool = True) -> TargetResult:
+    """One target's results question by question (verified answers, or unverified ones)."""
+    q: Questionnaire = survey.questionnaire_version.spec()
+    base = next((r for r in summary(survey) if r.kind is kind and r.target_id == target_id),
+                TargetResult(kind, target_id, labels(kind, {target_id}).get(target_id, str(target_id))))
+    if base.withheld:
+        return base
+    rows = db.session.execute(
+        select(SurveyAnswer.question, SurveyAnswer.value, func.count(SurveyAnswer.id))
+        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+        .where(SurveyAnswer.survey_id == survey.id, SurveyResponse.target_kind == kind,
+               SurveyResponse.target_id == target_id, SurveyResponse.verified.is_(verified))
+        .group_by(SurveyAnswer.question, SurveyAnswer.value))
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for question, value, n in rows:
+        counts[question][value] = n
+    answered = dict(db.session.execute(
+        select(SurveyAnswer.question, func.count(func.distinct(SurveyAnswer.response_id)))
+        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+        .where(SurveyAnswer.survey_id == survey.id, SurveyResponse.target_kind == kind,
+               SurveyResponse.target_id == target_id, SurveyResponse.verified.is_(verified))
+        .group_by(SurveyAnswer.question)).all())
+    for question in q.questions():
+        if question.kind == "text":
+            continue
+        base.questions.append(QuestionResult(question, counts.get(question.code, {}), answered.get(question.code, 0)))
+    return base
+
+
+def texts(survey: Survey, kind: TargetKind, target_id: int, *, with_hidden: bool = False) -> list[SurveyAnswer]:
+    """Free-text answers about a target, in random order (their ids are random), for moderation."""
+    stmt = (select(SurveyAnswer).join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+            .where(SurveyAnswer.survey_id == survey.id, SurveyResponse.target_kind == kind,
+                   SurveyResponse.target_id == target_id,
+                   SurveyAnswer.question.in_([x.code for x in survey.questionnaire_version.spec().questions()
+                                              if x.kind == "text"]))
+            .order_by(SurveyAnswer.id))
+    if not with_hidden:
+        stmt = stmt.where(SurveyAnswer.hidden.is_(False))
+    return list(db.session.scalars(stmt))
