@@ -132,6 +132,24 @@ def test_demo_has_ballots_some_below_k_and_a_meeting_with_printable_slips(app, r
     assert len(PdfReader(demo_slips_path()).pages) >= 1
 
 
+def test_demo_has_a_parties_satisfaction_survey_with_answers_and_printable_slips(app, runner):
+    import os
+
+    from pypdf import PdfReader
+
+    from review.demo.seed import demo_survey_slips_path
+    from review.surveys import results
+    from review.surveys.models import Survey
+
+    out = runner.invoke(args=["demo"]).output
+    survey = db.session.scalars(select(Survey)).one()
+    rows = results.summary(survey)
+    assert sum(not r.withheld for r in rows) >= 10 and any(r.withheld for r in rows)  # some below k
+    assert all(0 <= r.index <= 100 for r in rows if r.index is not None)
+    assert demo_survey_slips_path() in out and os.path.exists(demo_survey_slips_path())
+    assert "survey/" in "".join(p.extract_text() for p in PdfReader(demo_survey_slips_path()).pages)
+
+
 def test_every_example_plan_runs_as_a_campaign_on_the_demo(app, runner):
     from review.campaigns.operations import create_campaign, move
     from review.campaigns.models import Result

@@ -4,7 +4,7 @@ import os
 import click
 
 from ..extensions import db
-from .seed import database_empty, demo_logins, demo_present, demo_slips_path, seed, wipe
+from .seed import database_empty, demo_logins, demo_present, demo_slips_path, demo_survey_slips_path, seed, wipe
 
 
 def print_logins(logins) -> None:
@@ -36,3 +36,5 @@ def demo_command(reset: bool, if_empty: bool):
     print_logins(logins)
     if os.path.exists(demo_slips_path()):
         click.echo(f"Meeting ballot slips of the leadership evaluation (printable): {demo_slips_path()}")
+    if os.path.exists(demo_survey_slips_path()):
+        click.echo(f"Satisfaction survey slips, unused (printable): {demo_survey_slips_path()}")

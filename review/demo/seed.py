@@ -205,6 +205,7 @@ def seed_plans_and_campaign(county: Unit, rng: random.Random) -> None:
     leadership = versions.get(LEADERSHIP_PLAN)
     if leadership is not None:
         seed_meeting(leadership, county, rng)
+    seed_surveys(county, campaign, rng)
 
 
 LEADERSHIP_PLAN = "基层院检察长及班子成员考核"
@@ -328,3 +329,63 @@ def demo_logins() -> list[DemoLogin]:
         who = f"{user.person.name} · {user.person.position}" if user.person else "系统管理员"
         out.append(DemoLogin(role, user.login, DEMO_PASSWORD, who))
     return out
+
+
+QUESTIONNAIRES_DIR = os.path.join(os.path.dirname(EXAMPLES_DIR), "questionnaires")
+SURVEY_REMARKS = ["检察官耐心细致，解释清楚。", "希望办案进度能及时告知。", "接待热情，办事高效。", "等待时间有点长。"]
+
+
+def seed_surveys(county: Unit, campaign, rng: random.Random) -> None:
+    """The example questionnaires; a parties' satisfaction survey of the county's prosecutors with tokens
+    issued per prosecutor and a realistic share answered (a few prosecutors below k), counted; and a
+    printable slip set of fresh tokens in the instance folder."""
+    from flask import current_app
+
+    from ..surveys import answering, tokens
+    from ..surveys.models import TargetKind
+    from ..surveys.operations import create_survey, save_questionnaire
+    from ..surveys.yaml_io import load_questionnaire
+    versions = {}
+    for name in sorted(os.listdir(QUESTIONNAIRES_DIR)):
+        if name.endswith(".yaml"):
+            with open(os.path.join(QUESTIONNAIRES_DIR, name), encoding="utf-8") as f:
+                q = load_questionnaire(f.read())
+            versions[q.target] = save_questionnaire(q)
+    version = versions.get(TargetKind.PERSON.value)
+    if version is None:
+        return
+    survey = create_survey(version, county, "东湖县院2025年度当事人满意度调查", campaign)
+    q = version.spec()
+    prosecutors = db.session.scalars(select(Person).where(Person.unit_id == county.id, Person.active.is_(True),
+                                                          Person.category_code == "quota")
+                                     .order_by(Person.staff_no)).all()
+    for person in prosecutors:
+        made = tokens.new_tokens(8)
+        tokens.issue(survey, person.id, person.name, made)
+        for token in made[:rng.choice([1, 2, 4, 5, 6, 7])]:
+            lean = rng.choice([1.0, 1.0, 0.6])
+            overall = _pick(rng, (5.0, 4.0, 3.0, 2.0, 1.0), lean)
+            form = {"overall": [f"{overall:g}"], "informed": [rng.choice(["yes", "yes", "unsure"])],
+                    "attitude": [f"{_pick(rng, (5.0, 4.0, 3.0, 2.0, 1.0), lean):g}"],
+                    "integrity": ["not_seen"], "score": [str(rng.randint(6, 10) if overall >= 4 else rng.randint(2, 6))]}
+            if overall <= 2:
+                form["reasons"] = [rng.choice(["delay", "not_informed"])]
+            if rng.random() < 0.3:
+                form["remarks"] = [rng.choice(SURVEY_REMARKS)]
+            answering.submit(token.code, form)
+    answering.count(survey, everything=True)
+    answering.rescore(survey)
+    # Slips ready to print and try: the first prosecutor's next batch.
+    if prosecutors:
+        first = prosecutors[0]
+        made = tokens.new_tokens(8)
+        sheet = tokens.sheet_for(survey, first.name)
+        tokens.issue(survey, first.id, first.name, made)
+        os.makedirs(current_app.instance_path, exist_ok=True)
+        with open(demo_survey_slips_path(), "wb") as f:
+            f.write(tokens.slips_pdf(sheet, made))
+
+
+def demo_survey_slips_path() -> str:
+    from flask import current_app
+    return os.path.join(current_app.instance_path, "demo-survey-slips.pdf")

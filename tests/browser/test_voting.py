@@ -78,3 +78,40 @@ def test_a_meeting_slip_is_typed_in_and_filled_on_a_phone(new_context, live_serv
     assert "#" not in page.url and token.link not in page.url
     assert db.session.scalar(select(db.func.count()).select_from(Slip).where(Slip.used.is_(True))) >= 1
     db.session.remove()
+
+
+def test_a_citizen_answers_a_survey_through_its_qr_link_on_a_phone(new_context, live_server):
+    from review.surveys import tokens
+    from review.surveys.models import Survey, SurveyPoolEntry, SurveyToken
+
+    survey = db.session.scalars(select(Survey)).first()
+    [token] = tokens.new_tokens(1)
+    from review.org.models import Person
+    person = db.session.scalars(select(Person).where(Person.unit_id == survey.unit_id, Person.category_code == "quota")
+                                .order_by(Person.staff_no)).first()
+    tokens.issue(survey, person.id, person.name, [token])
+    sheet = tokens.sheet_for(survey, person.name)
+    db.session.commit()
+    db.session.remove()
+    page = new_context(viewport={"width": 375, "height": 667}, is_mobile=True, has_touch=True).new_page()
+    url = sheet.link_url(token.link).replace(sheet.base_url.rstrip("/"), live_server.url)
+    page.goto(url)  # what the phone's camera opens: the secret after "#"
+    form = page.locator("form.survey-form")
+    expect(form).to_be_visible()
+    assert token.link not in page.url and "#" not in page.url
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    expect(page.locator("#q-reasons")).to_be_hidden()          # shown only to the dissatisfied
+    page.locator("#q-overall input[value='2']").check()
+    expect(page.locator("#q-reasons")).to_be_visible()
+    page.locator("#q-reasons input[type=checkbox]").first.check()
+    page.locator("#q-overall input[value='5']").check()
+    expect(page.locator("#q-reasons")).to_be_hidden()
+    page.locator("#q-informed input").first.check()
+    page.locator("#q-attitude input[value='4']").check()
+    page.locator("#q-integrity input").first.check()
+    page.locator("#q-score input[value='9']").check()
+    form.get_by_role("button", name="提交").click()
+    expect(page.locator("main")).to_contain_text("已记录")
+    used = db.session.scalar(select(db.func.count()).select_from(SurveyToken).where(SurveyToken.used.is_(True)))
+    assert used >= 1 and db.session.scalar(select(db.func.count()).select_from(SurveyPoolEntry)) >= 1
+    db.session.remove()
