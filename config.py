@@ -64,6 +64,8 @@ class Config:
     SURVEY_LIMIT_OPEN_LINK = os.environ.get("REVIEW_SURVEY_LIMIT_OPEN_LINK", "20 per hour")
     # Responses wait sealed until this many of one target can be counted together.
     SURVEY_COUNT_BATCH = int(os.environ.get("REVIEW_SURVEY_COUNT_BATCH", "5"))
+    # Per-person survey results need at least this many answers (a campaign's own k takes precedence).
+    SURVEY_K_THRESHOLD = int(os.environ.get("REVIEW_SURVEY_K_THRESHOLD", "3"))
     # Reminders by e-mail, when the site has an SMTP relay; without one they are shown on the site only.
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
