@@ -61,9 +61,7 @@ class Config:
     # Public surveys: failed token lookups per address and per code; open-link (kiosk) answers per address.
     SURVEY_LIMIT_PER_ADDRESS = os.environ.get("REVIEW_SURVEY_LIMIT_ADDRESS", "100 per 10 minutes")
     SURVEY_LIMIT_PER_CODE = os.environ.get("REVIEW_SURVEY_LIMIT_CODE", "10 per 10 minutes")
-    SURVEY_LIMIT_OPEN_LINK = os.environ.get("REVIEW_SURVEY_LIMIT_OPEN_LINK", "20 per hour")
-    # Responses wait sealed until this many of one target can be counted together.
-    SURVEY_COUNT_BATCH = int(os.environ.get("REVIEW_SURVEY_COUNT_BATCH", "5"))
+    SURVEY_LIMIT_OPEN_LINK = os.environ.get("REVIEW_SURVEY_LIMIT_OPEN_LINK", "120 per hour")
     # Per-person survey results need at least this many answers (a campaign's own k takes precedence).
     SURVEY_K_THRESHOLD = int(os.environ.get("REVIEW_SURVEY_K_THRESHOLD", "3"))
     # Reminders by e-mail, when the site has an SMTP relay; without one they are shown on the site only.

@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from ..campaigns.routes import EDITORS, _campaign
 from ..core.access import public, roles
 from ..core.errors import DomainError
-from ..extensions import db, limiter
+from ..extensions import csrf, db, limiter
 from . import slips, voting
 from .models import RaterGroup, SlipBatch
 
@@ -33,6 +33,7 @@ def _limited(view):
 
 @bp.route("/slip/", methods=["GET", "POST"])
 @_limited
+@csrf.exempt  # checked below: a lost session must keep the answers and ask to send again, not fail with 400
 @public
 def slip():
     """One page for the whole slip: type the code (or arrive from the QR code, whose secret the

@@ -147,6 +147,7 @@ def _gather_surveys(campaign: Campaign, plan, subjects, inputs: dict[int, Person
             if survey.questionnaire_version.questionnaire.name != source.questionnaire:
                 continue
             for r in results.summary(survey):
+                # summary() has already withheld (index None) any part below the k-threshold.
                 parts = [(r.index, r.responses)]
                 if source.include_unverified:
                     parts.append((r.index_unverified, r.unverified))

@@ -336,9 +336,10 @@ SURVEY_REMARKS = ["检察官耐心细致，解释清楚。", "希望办案进度
 
 
 def seed_surveys(county: Unit, campaign, rng: random.Random) -> None:
-    """The example questionnaires; a parties' satisfaction survey of the county's prosecutors with tokens
-    issued per prosecutor and a realistic share answered (a few prosecutors below k), counted; and a
-    printable slip set of fresh tokens in the instance folder."""
+    """The example questionnaires; the first half-year's parties' satisfaction survey of the county's
+    prosecutors, tokens issued per prosecutor, a realistic share answered (a few prosecutors below k),
+    closed and counted; the second half-year's survey open, with a printable slip set in the instance
+    folder."""
     from flask import current_app
 
     from ..surveys import answering, tokens
@@ -354,7 +355,7 @@ def seed_surveys(county: Unit, campaign, rng: random.Random) -> None:
     version = versions.get(TargetKind.PERSON.value)
     if version is None:
         return
-    survey = create_survey(version, county, "东湖县院2025年度当事人满意度调查", campaign)
+    survey = create_survey(version, county, "东湖县院2025年上半年当事人满意度调查", campaign)
     q = version.spec()
     prosecutors = db.session.scalars(select(Person).where(Person.unit_id == county.id, Person.active.is_(True),
                                                           Person.category_code == "quota")
@@ -373,14 +374,14 @@ def seed_surveys(county: Unit, campaign, rng: random.Random) -> None:
             if rng.random() < 0.3:
                 form["remarks"] = [rng.choice(SURVEY_REMARKS)]
             answering.submit(token.code, form)
-    answering.count(survey, everything=True)
-    answering.rescore(survey)
-    # Slips ready to print and try: the first prosecutor's next batch.
+    answering.close(survey)  # counted: its results show
+    # The second half-year's survey is open: slips ready to print and try, for the first prosecutor.
+    current = create_survey(version, county, "东湖县院2025年下半年当事人满意度调查", campaign)
     if prosecutors:
         first = prosecutors[0]
         made = tokens.new_tokens(8)
-        sheet = tokens.sheet_for(survey, first.name)
-        tokens.issue(survey, first.id, first.name, made)
+        sheet = tokens.sheet_for(current, first.name)
+        tokens.issue(current, first.id, first.name, made)
         os.makedirs(current_app.instance_path, exist_ok=True)
         with open(demo_survey_slips_path(), "wb") as f:
             f.write(tokens.slips_pdf(sheet, made))

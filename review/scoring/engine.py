@@ -27,6 +27,19 @@ EPS = 1e-9
 RANK_DECIMALS = 2
 
 
+def survey_band(src: SurveySource, index: float) -> tuple[float, float] | None:
+    """The best band whose minimum the index reaches (bands go from the highest down)."""
+    return next((b for b in src.bands if index + EPS >= b[0]), None)
+
+
+def survey_points(src: SurveySource, index: float, top: float) -> float:
+    """A satisfaction index (0–100) on an indicator of ``top`` points: by band, or linearly."""
+    if src.bands:
+        band = survey_band(src, index)
+        return 0.0 if band is None else band[1] * top
+    return _clamp(index / 100) * top
+
+
 @dataclass(frozen=True)
 class Subject:
     """A person being appraised, as the engine needs to know them."""
@@ -161,16 +174,15 @@ class _Scorer:
             if node.code in data.surveys:
                 index = data.surveys[node.code]
                 line.raw = _n(index)
+                line.points = survey_points(src, index, top)
                 if src.bands:
-                    band = next((b for b in src.bands if index + EPS >= b[0]), None)
+                    band = survey_band(src, index)
                     if band is None:
-                        line.points, line.explanation = 0.0, t(lang, "survey_none", index=_n(index))
+                        line.explanation = t(lang, "survey_none", index=_n(index))
                     else:
-                        line.points = band[1] * top
                         line.explanation = t(lang, "survey_band", index=_n(index), min=_n(band[0]),
                                              fraction=_n(band[1]), max=_n(top), points=_n(line.points))
                 else:
-                    line.points = _clamp(index / 100) * top
                     line.explanation = t(lang, "survey_linear", index=_n(index), max=_n(top), points=_n(line.points))
         elif isinstance(src, KpiSource):
             if src.measure in data.kpis:

@@ -3,16 +3,15 @@ survey's open link at a kiosk (unverified).
 
 Redeeming a token is one conditional UPDATE whose row count decides, in the same transaction as
 the sealed response dropped into the pool, so that exactly one of any number of attempts counts.
-The pool is written out per target once at least ``SURVEY_COUNT_BATCH`` responses wait (and all of
-it when the survey closes), shuffled, under one transaction id: a database reader who knows which
-tokens were used since the last count learns a set of that many people, never who answered what."""
+The pool is counted once, when the survey closes: every response is written out shuffled under
+one transaction id, and results exist only from then on — so nobody can compare results before
+and after one person's answer, and no database reader can narrow an answer down to the few tokens
+spent between two counts (the same reasoning as for anonymous ballots, docs/anonymity.md)."""
 from __future__ import annotations
 
 import secrets
-from collections import defaultdict
 from dataclasses import dataclass
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, insert, select, update
 
@@ -27,7 +26,6 @@ from .models import (Survey, SurveyAnswer, SurveyPoolEntry, SurveyResponse, Surv
 from .spec import Questionnaire
 from .tokens import key
 
-COUNT_BATCH_DEFAULT = 5
 _shuffle = secrets.SystemRandom().shuffle
 
 
@@ -93,9 +91,19 @@ def _sealed(survey: Survey, kind: TargetKind, target_id: int, answers: dict, ver
         "kind": kind.value, "target": target_id, "verified": verified, "answers": answers})}
 
 
+def _lock_open(survey_id: int) -> None:
+    """Share-lock the survey until the answer commits: closing takes the row for update and counts
+    the pool, so it waits for answers in flight and none is left sealed after the count."""
+    survey = db.session.scalar(select(Survey).where(Survey.id == survey_id).with_for_update(read=True)
+                               .execution_options(populate_existing=True))
+    if survey is None or survey.state is not SurveyState.OPEN:
+        raise TokenRefused("expired", _("This survey is no longer open to answers."))
+
+
 def submit(secret: str, form: dict[str, list[str]]) -> Survey:
     """Answer with a token: all questions checked first; then the token is spent exactly once."""
     opened = open_token(secret)
+    _lock_open(opened.survey.id)
     answers, errors = opened.questionnaire.clean(form)
     if errors:
         raise Incomplete(errors)
@@ -111,7 +119,8 @@ def submit(secret: str, form: dict[str, list[str]]) -> Survey:
 
 def submit_open(survey: Survey, target_id: int, form: dict[str, list[str]]) -> None:
     """Answer through the open link (kiosk): no token, so flagged unverified and counted apart."""
-    if survey.state is not SurveyState.OPEN or not survey.open_key:
+    _lock_open(survey.id)
+    if not survey.open_key:
         raise TokenRefused("expired", _("This survey is no longer open to answers."))
     from .tokens import target_kind, targets
     if target_id not in dict(targets(survey)):
@@ -122,43 +131,39 @@ def submit_open(survey: Survey, target_id: int, form: dict[str, list[str]]) -> N
     db.session.execute(insert(SurveyPoolEntry), [_sealed(survey, target_kind(survey), target_id, answers, False)])
 
 
-def count(survey: Survey, *, everything: bool = False) -> int:
-    """Write out the pooled responses of every target with at least the batch size waiting (all of
-    them when ``everything``, at close), shuffled. Returns how many responses were counted."""
+def count(survey: Survey) -> int:
+    """Write out every pooled response of the survey, shuffled, in one transaction. Returns how many."""
     entries = list(db.session.scalars(select(SurveyPoolEntry).where(SurveyPoolEntry.survey_id == survey.id)
                                       .with_for_update()))
     if not entries:
         return 0
-    batch = current_app.config.get("SURVEY_COUNT_BATCH", COUNT_BATCH_DEFAULT)
-    by_target: dict[tuple[str, int], list[tuple[SurveyPoolEntry, dict]]] = defaultdict(list)
-    for e in entries:
-        content = unseal(e.sealed)
-        by_target[(content["kind"], content["target"])].append((e, content))
-    ready = [items for items in by_target.values() if everything or len(items) >= batch]
-    if not ready:
-        return 0
     q = survey.questionnaire_version.spec()
     today = local_today()
-    responses, answers, done = [], [], []
-    for items in ready:
-        for entry, content in items:
-            rid = random_id()
-            responses.append({"id": rid, "survey_id": survey.id, "target_kind": TargetKind(content["kind"]),
-                              "target_id": content["target"], "day": today, "verified": content["verified"],
-                              "index": q.index(content["answers"])})
-            for code, value in content["answers"].items():
-                for v in (value if isinstance(value, list) else [value]):
-                    answers.append({"id": random_id(), "response_id": rid, "survey_id": survey.id,
-                                    "question": code, "value": str(v), "hidden": False})
-            done.append(entry.id)
+    responses, answers = [], []
+    for entry in entries:
+        content = unseal(entry.sealed)
+        rid = random_id()
+        responses.append({"id": rid, "survey_id": survey.id, "target_kind": TargetKind(content["kind"]),
+                          "target_id": content["target"], "day": today, "verified": content["verified"],
+                          "index": q.index(content["answers"])})
+        for code, value in content["answers"].items():
+            for v in (value if isinstance(value, list) else [value]):
+                answers.append({"id": random_id(), "response_id": rid, "survey_id": survey.id,
+                                "question": code, "value": str(v), "hidden": False})
     _shuffle(responses)
     _shuffle(answers)
     db.session.execute(insert(SurveyResponse), responses)
     if answers:
         db.session.execute(insert(SurveyAnswer), answers)
-    db.session.execute(delete(SurveyPoolEntry).where(SurveyPoolEntry.id.in_(done)))
+    db.session.execute(delete(SurveyPoolEntry).where(SurveyPoolEntry.survey_id == survey.id))
     db.session.flush()
-    return len(done)
+    return len(entries)
+
+
+def waiting(survey: Survey) -> int:
+    from sqlalchemy import func
+    return db.session.scalar(select(func.count()).select_from(SurveyPoolEntry)
+                             .where(SurveyPoolEntry.survey_id == survey.id)) or 0
 
 
 def close(survey: Survey) -> int:
@@ -166,9 +171,18 @@ def close(survey: Survey) -> int:
     scored again."""
     db.session.execute(select(Survey.id).where(Survey.id == survey.id).with_for_update())
     survey.state = SurveyState.CLOSED
-    n = count(survey, everything=True)
+    survey.open_key = None
+    n = count(survey)
     rescore(survey)
     return n
+
+
+def vacuum_pool() -> None:
+    """PostgreSQL keeps deleted rows (with their transaction ids) until vacuumed."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM survey_pool")
 
 
 def rescore(survey: Survey) -> None:

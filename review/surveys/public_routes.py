@@ -3,15 +3,13 @@ Secrets travel only in POST bodies (the QR code keeps its secret after "#"), nev
 would keep; failed lookups are rate-limited per address and per code."""
 from __future__ import annotations
 
-import hashlib
-
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from ..core.access import public
 from ..core.errors import DomainError
-from ..extensions import db, limiter
+from ..extensions import csrf, db, limiter
 from . import answering
 from .models import Survey
 
@@ -23,17 +21,25 @@ def _refused() -> bool:
 
 
 def _code_key() -> str:
-    # The limiter's storage (memory or Redis) must not hold the secret itself: a hash of it.
-    secret = (request.form.get("code") or "").strip()
-    form = answering.normalize(secret)
-    return "survey-code:" + hashlib.sha256((form[1] if form else secret).encode()).hexdigest()[:24]
+    # The limiter's storage (memory or Redis) must not hold the secret, nor a plain hash of a 50-bit
+    # code (brute-forceable): the same keyed digest the database keeps.
+    from ..core.tokens import digest
+    from .tokens import key
+    form = answering.normalize((request.form.get("code") or "").strip())
+    return "survey-code:" + (digest(form[1], key=key()).hex()[:32] if form else "none")
 
 
 def _limited(view):
+    # Per address: lookups of well-formed codes that match no token (guessing). Per code: every use
+    # of one code (lookup, corrections, sending) — a handful for a real person.
     view = limiter.limit(lambda: current_app.config["SURVEY_LIMIT_PER_ADDRESS"], methods=["POST"],
                          deduct_when=lambda response: _refused())(view)
     return limiter.limit(lambda: current_app.config["SURVEY_LIMIT_PER_CODE"], methods=["POST"], key_func=_code_key,
-                         deduct_when=lambda response: _refused())(view)
+                         exempt_when=lambda: answering.normalize((request.form.get("code") or "").strip()) is None)(view)
+
+
+def _open_key() -> str:
+    return f"survey-open:{request.view_args.get('key') if request.view_args else ''}:{request.remote_addr}"
 
 
 def _form() -> dict[str, list[str]]:
@@ -48,6 +54,7 @@ def _lang() -> str:
 
 @bp.route("/survey/", methods=["GET", "POST"])
 @_limited
+@csrf.exempt  # checked below: a lost session must keep the answers and ask to send again, not fail with 400
 @public
 def answer():
     if request.method == "GET":
@@ -74,7 +81,6 @@ def answer():
             return _refusal(e)
         else:
             db.session.commit()
-            _count_soon(survey)
             return render_template("surveys/public/thanks.html", q=q, lang=_lang())
     return render_template("surveys/public/answer.html", q=q, lang=_lang(), secret=secret, errors=errors,
                            values=_form() if "send" in request.form else {}, expired=expired,
@@ -89,16 +95,10 @@ def _refusal(e: answering.TokenRefused):
     return render_template("surveys/public/refused.html", message=e.message), 410
 
 
-def _count_soon(survey: Survey) -> None:
-    """Count in a transaction of its own, after the answer's (see review/surveys/answering.py); a
-    campaign the survey feeds is scored again with the new answers."""
-    if answering.count(survey):
-        answering.rescore(survey)
-        db.session.commit()
-
-
 @bp.route("/survey/open/<key>", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["SURVEY_LIMIT_OPEN_LINK"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["SURVEY_LIMIT_OPEN_LINK"], methods=["POST"], key_func=_open_key,
+               deduct_when=lambda response: response.status_code == 200 and getattr(request, "_survey_sent", False))
+@csrf.exempt  # checked below, as on the token page
 @public
 def open_link(key: str):
     """A kiosk's open link: anyone may answer, flagged unverified and counted apart."""
@@ -126,7 +126,7 @@ def open_link(key: str):
             errors = {"_target": e.message}
         else:
             db.session.commit()
-            _count_soon(survey)
+            request._survey_sent = True
             return render_template("surveys/public/thanks.html", q=q, lang=_lang(), again=True, open_key=key)
     return render_template("surveys/public/answer.html", q=q, lang=_lang(), secret=None, errors=errors,
                            values=_form() if request.method == "POST" else {}, expired=expired, target_label=None,

@@ -1,8 +1,9 @@
 """Survey results per target and question: counts, distributions, the satisfaction index.
 
-Verified (token) answers and unverified ones (open link) are always counted apart. Per-person
-results follow the ballots' k-threshold: a person with fewer than k answers shows nothing, texts
-included, since a handful of answers about one prosecutor could be told apart by who gave them."""
+Results exist once the survey is closed and its answers counted (review/surveys/answering.py).
+Verified (token) answers and unverified ones (open link) are always counted apart, and each part
+follows the ballots' k-threshold on its own, for every kind of target: a part with fewer than k
+answers shows nothing, texts included — whoever knows who held the few codes would know the answers."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -48,7 +49,8 @@ class TargetResult:
     unverified: int = 0
     index: float | None = None  # mean of the verified responses' indices, 0–100
     index_unverified: float | None = None
-    withheld: bool = False      # a person below the k-threshold: nothing else is shown
+    withheld: bool = False      # verified answers below the k-threshold: none of them is shown
+    withheld_unverified: bool = False
     questions: list[QuestionResult] = field(default_factory=list)
 
     def points(self, maximum: float) -> float | None:
@@ -57,15 +59,17 @@ class TargetResult:
 
 
 def labels(kind: TargetKind, ids: set[int]) -> dict[int, str]:
+    """Names as the token pages print them: a person with their unit, a department with its unit."""
     if not ids:
         return {}
     if kind is TargetKind.PERSON:
-        rows = db.session.execute(select(Person.id, Person.name).where(Person.id.in_(ids)))
-    elif kind is TargetKind.DEPARTMENT:
-        rows = db.session.execute(select(Department.id, Department.name).where(Department.id.in_(ids)))
-    else:
-        rows = db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids)))
-    return dict(rows.all())
+        rows = db.session.execute(select(Person.id, Person.name, Unit.name).join(Unit).where(Person.id.in_(ids)))
+        return {i: f"{name}（{unit}）" for i, name, unit in rows}
+    if kind is TargetKind.DEPARTMENT:
+        rows = db.session.execute(select(Department.id, Unit.name, Department.name).join(Unit)
+                                  .where(Department.id.in_(ids)))
+        return {i: f"{unit} {dept}" for i, unit, dept in rows}
+    return dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all())
 
 
 def summary(survey: Survey, *, verified: bool = True) -> list[TargetResult]:
@@ -87,9 +91,10 @@ def summary(survey: Survey, *, verified: bool = True) -> list[TargetResult]:
     for (kind, target), r in out.items():
         names.setdefault(kind, labels(kind, {t for (k2, t) in out if k2 is kind}))
         r.label = names[kind].get(target, str(target))
-        if kind is TargetKind.PERSON and r.responses + r.unverified < k:
-            r.withheld = True
-            r.index = r.index_unverified = None
+        if r.responses < k:
+            r.withheld, r.index = r.responses > 0, None
+        if r.unverified < k:
+            r.withheld_unverified, r.index_unverified = r.unverified > 0, None
     return sorted(out.values(), key=lambda r: (r.kind.value, r.label))
 
 
@@ -98,7 +103,7 @@ def for_target(survey: Survey, kind: TargetKind, target_id: int, *, verified: bo
     q: Questionnaire = survey.questionnaire_version.spec()
     base = next((r for r in summary(survey) if r.kind is kind and r.target_id == target_id),
                 TargetResult(kind, target_id, labels(kind, {target_id}).get(target_id, str(target_id))))
-    if base.withheld:
+    if (base.withheld if verified else base.withheld_unverified) or not (base.responses if verified else base.unverified):
         return base
     rows = db.session.execute(
         select(SurveyAnswer.question, SurveyAnswer.value, func.count(SurveyAnswer.id))
@@ -122,14 +127,43 @@ def for_target(survey: Survey, kind: TargetKind, target_id: int, *, verified: bo
     return base
 
 
-def texts(survey: Survey, kind: TargetKind, target_id: int, *, with_hidden: bool = False) -> list[SurveyAnswer]:
-    """Free-text answers about a target, in random order (their ids are random), for moderation."""
+def texts(survey: Survey, kind: TargetKind, target_id: int, *, verified: bool = True,
+          with_hidden: bool = False) -> list[SurveyAnswer]:
+    """Free-text answers about a target (verified or not), in random order (their ids are random)."""
     stmt = (select(SurveyAnswer).join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
             .where(SurveyAnswer.survey_id == survey.id, SurveyResponse.target_kind == kind,
-                   SurveyResponse.target_id == target_id,
+                   SurveyResponse.target_id == target_id, SurveyResponse.verified.is_(verified),
                    SurveyAnswer.question.in_([x.code for x in survey.questionnaire_version.spec().questions()
                                               if x.kind == "text"]))
             .order_by(SurveyAnswer.id))
     if not with_hidden:
         stmt = stmt.where(SurveyAnswer.hidden.is_(False))
     return list(db.session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class FedIndicator:
+    """A survey indicator of the linked campaign's plan that this survey feeds."""
+    name: str
+    maximum: float
+    source: object
+
+    def points(self, index: float | None) -> float | None:
+        from ..scoring.engine import survey_points
+        return None if index is None else survey_points(self.source, index, self.maximum)
+
+
+def campaign_indicators(survey: Survey) -> list[FedIndicator]:
+    """Where the index goes: the linked campaign's survey indicators of this questionnaire."""
+    if not survey.campaign_id:
+        return []
+    from ..campaigns.models import Campaign
+    from ..plans.spec import SurveySource
+    campaign = db.session.get(Campaign, survey.campaign_id)
+    if campaign is None:
+        return []
+    plan = campaign.plan_version.spec()
+    maxima = plan.maxima()
+    name = survey.questionnaire_version.questionnaire.name
+    return [FedIndicator(node.name, maxima[node.code], node.source) for _path, node in plan.leaves()
+            if isinstance(node.source, SurveySource) and node.source.questionnaire == name]

@@ -51,8 +51,10 @@ def questionnaires():
 
 
 @bp.post("/questionnaires/import")
-@roles(*EDITORS)
+@roles(Role.ADMIN)
 def import_questionnaire():
+    """Administrators only: questionnaires are shared by every unit's surveys and matched by name
+    from the plans, so an office must not be able to change another unit's questionnaire."""
     form = QuestionnaireUploadForm()
     if not form.validate_on_submit():
         return _questionnaires(form), 422
@@ -227,6 +229,7 @@ def close(survey_id: int):
     if survey.state is SurveyState.OPEN:
         n = answering.close(survey)
         db.session.commit()
+        answering.vacuum_pool()
         flash(_("The survey is closed; %(n)d waiting answers were counted.", n=n), "success")
     return redirect(url_for("surveys.view", survey_id=survey.id))
 
@@ -254,8 +257,10 @@ def results(survey_id: int):
     rows = res.summary(survey)
     chart = {"labels": [r.label for r in rows if r.index is not None],
              "values": [round(r.index, 1) for r in rows if r.index is not None]}
+    from . import answering
     return render_template("surveys/results.html", survey=survey, rows=rows, k=res.k_threshold(survey),
-                           chart=chart)
+                           waiting=answering.waiting(survey),
+                           chart=chart, indicators=res.campaign_indicators(survey))
 
 
 @bp.get("/<int:survey_id>/results/<kind>/<int:target_id>")
@@ -272,9 +277,11 @@ def target_results(survey_id: int, kind: str, target_id: int):
     lang = "en" if (get_locale() and get_locale().language == "en") else "zh"
     charts = [{"title": qr.question.label(lang), "labels": [label for _v, label in qr.question.choices(lang)],
                "values": [qr.counts.get(v, 0) for v, _l in qr.question.choices(lang)]} for qr in result.questions]
-    texts = [] if result.withheld else res.texts(survey, target_kind, target_id,
-                                                 with_hidden=current_user.role in EDITORS)
+    hidden_part = result.withheld if verified else result.withheld_unverified
+    texts = [] if hidden_part else res.texts(survey, target_kind, target_id, verified=verified,
+                                             with_hidden=current_user.role in EDITORS)
     return render_template("surveys/target_results.html", survey=survey, result=result, verified=verified,
+                           hidden_part=hidden_part,
                            lang=lang, charts=charts, texts=texts, k=res.k_threshold(survey),
                            can_moderate=current_user.role in EDITORS)
 
@@ -314,10 +321,11 @@ def export_results(survey_id: int, fmt: str):
     for r in res.summary(survey):
         summary_rows.append([r.kind.label, r.label, r.responses, None if r.index is None else round(r.index, 2),
                              r.unverified, None if r.index_unverified is None else round(r.index_unverified, 2),
-                             _("withheld (fewer than %(k)d answers)", k=res.k_threshold(survey)) if r.withheld else ""])
-        if r.withheld:
-            continue
+                             _("withheld (fewer than %(k)d answers)", k=res.k_threshold(survey))
+                             if r.withheld or r.withheld_unverified else ""])
         for verified in (True, False):
+            if (r.withheld if verified else r.withheld_unverified):
+                continue
             detail = res.for_target(survey, r.kind, r.target_id, verified=verified)
             for qr in detail.questions:
                 for value, label in qr.question.choices("zh"):
@@ -326,14 +334,15 @@ def export_results(survey_id: int, fmt: str):
                                       label, qr.counts[value]])
     from .models import SurveyAnswer, SurveyResponse
     text_codes = {x.code: x.text for x in survey.questionnaire_version.spec().questions() if x.kind == "text"}
-    shown = {(r.kind, r.target_id): r for r in res.summary(survey) if not r.withheld}
+    rows_by_target = {(r.kind, r.target_id): r for r in res.summary(survey)}
     for answer, kind, target, verified in db.session.execute(
             select(SurveyAnswer, SurveyResponse.target_kind, SurveyResponse.target_id, SurveyResponse.verified)
             .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
             .where(SurveyAnswer.survey_id == survey.id, SurveyAnswer.hidden.is_(False),
                    SurveyAnswer.question.in_(list(text_codes))).order_by(SurveyAnswer.id)):
-        if (kind, target) in shown:
-            lines.append([kind.label, shown[(kind, target)].label, _("yes") if verified else _("no"),
+        r = rows_by_target.get((kind, target))
+        if r is not None and not (r.withheld if verified else r.withheld_unverified):
+            lines.append([kind.label, r.label, _("yes") if verified else _("no"),
                           text_codes[answer.question], answer.value, 1])
     summary_header = [_("About"), _("Target"), _("Verified answers"), _("Satisfaction index"), _("Unverified answers"),
                       _("Index of unverified answers"), _("Note")]

@@ -65,6 +65,8 @@ from .spec import CHOICE_KINDS, CONDITION_KINDS, INDEX_KINDS, KINDS, TARGETS, Op
 
 CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 OPTION_CODE = re.compile(r"^[a-z0-9_]{1,40}$")
+# Field names of the answer forms besides the questions' own (review/surveys/public_routes.py).
+RESERVED_CODES = frozenset({"code", "send", "target", "csrf_token"})
 QUESTIONNAIRE_KEYS = {"name", "target", "title", "title_en", "intro", "intro_en", "sections"}
 SECTION_KEYS = {"title", "title_en", "questions"}
 QUESTION_KEYS = {"code", "kind", "text", "text_en", "required", "options", "show_if", "index"}
@@ -205,6 +207,9 @@ class _Reader:
         if not isinstance(code, str) or not CODE.match(code):
             self.bad(where, _("code %(code)r must be lower-case letters, digits and _, starting with a letter, "
                               "at most 40", code=code))
+            return False
+        if code in RESERVED_CODES:
+            self.bad(where, _("%(code)s is a name the answer form uses itself; choose another code", code=code))
             return False
         if code in self.codes:
             self.bad(where, _("question code %(code)s is used twice", code=code))

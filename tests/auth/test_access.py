@@ -82,7 +82,7 @@ ROUTES = [
     ("GET", "/surveys/999999/results.xlsx", READERS),
     ("POST", "/surveys/999999/texts/abc/moderate", EDITORS),
     ("GET", "/surveys/questionnaires", READERS),
-    ("POST", "/surveys/questionnaires/import", EDITORS),
+    ("POST", "/surveys/questionnaires/import", {"admin"}),
     ("GET", "/surveys/questionnaires/versions/999999", READERS),
     ("GET", "/surveys/questionnaires/versions/999999/export.yaml", READERS),
     ("POST", "/campaigns/{campaign}/slips/999999/revoke", EDITORS),

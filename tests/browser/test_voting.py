@@ -84,7 +84,8 @@ def test_a_citizen_answers_a_survey_through_its_qr_link_on_a_phone(new_context, 
     from review.surveys import tokens
     from review.surveys.models import Survey, SurveyPoolEntry, SurveyToken
 
-    survey = db.session.scalars(select(Survey)).first()
+    from review.surveys.models import SurveyState
+    survey = db.session.scalar(select(Survey).where(Survey.state == SurveyState.OPEN))
     [token] = tokens.new_tokens(1)
     from review.org.models import Person
     person = db.session.scalars(select(Person).where(Person.unit_id == survey.unit_id, Person.category_code == "quota")

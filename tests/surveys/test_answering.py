@@ -73,19 +73,76 @@ def test_conditional_questions_only_count_when_shown(client, issued):
     assert not db.session.scalars(select(SurveyAnswer).where(SurveyAnswer.question == "reasons")).all()
 
 
-def test_answers_wait_sealed_and_are_counted_in_groups(client, app, issued):
+def test_answers_wait_sealed_until_the_survey_closes(client, auth, issued, make):
     o, survey, made = issued
-    app.config["SURVEY_COUNT_BATCH"] = 3
-    for t in made[:2]:
+    for t in made[:4]:
         send(client, t.code)
-    assert db.session.scalars(select(SurveyResponse)).all() == []  # two waiting: not yet counted
-    assert len(db.session.scalars(select(SurveyPoolEntry)).all()) == 2
-    send(client, made[2].code)
+    assert db.session.scalars(select(SurveyResponse)).all() == []  # nothing readable while the survey is open
+    assert len(db.session.scalars(select(SurveyPoolEntry)).all()) == 4
+    office = make.user(Role.OFFICE, scope=o["county"], login="office")
+    make.commit()
+    auth.as_user(office)
+    page = client.get(f"/surveys/{survey.id}/results").get_data(as_text=True)
+    assert "结束时统计" in page and "尚无已统计的答卷" in page
+    assert client.post(f"/surveys/{survey.id}/close").status_code == 302
     responses = db.session.scalars(select(SurveyResponse)).all()
-    assert len(responses) == 3 and db.session.scalars(select(SurveyPoolEntry)).all() == []
+    assert len(responses) == 4 and db.session.scalars(select(SurveyPoolEntry)).all() == []
     assert all(r.verified and r.target_id == o["s1"][0].id for r in responses)
     assert {round(r.index, 1) for r in responses} == {round(survey.questionnaire_version.spec().index(
         {"overall": 5, "attitude": 4, "score": 9}), 1)}
+
+
+def test_closing_while_people_answer_leaves_no_answer_behind(issued, _schema):
+    from review.surveys.models import Survey
+    o, survey, made = issued
+    secrets_, sid = [t.code for t in made[:10]], survey.id
+    db.session.commit()
+    db.session.remove()
+    form = {k: [v] for k, v in GOOD.items()}
+
+    def answerer(secret):
+        return lambda: (lambda: answering.submit(secret, form))
+
+    def closer():
+        s = db.session.get(Survey, sid)
+        return lambda: answering.close(s)
+
+    outcomes = race(make_app(_schema), [answerer(x) for x in secrets_] + [closer], answering.TokenRefused)
+    assert len(outcomes) == 11
+    assert db.session.scalar(select(db.func.count()).select_from(SurveyPoolEntry)) == 0
+    spent = db.session.scalar(select(db.func.count()).select_from(SurveyToken).where(SurveyToken.used.is_(True)))
+    assert spent == outcomes.count("ok") - 1 == db.session.scalar(select(db.func.count()).select_from(SurveyResponse))
+
+
+def test_a_lost_session_keeps_the_answers_and_asks_to_send_again(_schema, issued):
+    o, survey, made = issued
+    db.session.commit()
+    app = make_app(_schema, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        client = app.test_client()
+        resp = client.post("/survey/", data={"code": made[0].code, "send": "1", **GOOD})  # no CSRF token
+        html = resp.get_data(as_text=True)
+        assert resp.status_code == 422 and "页面已过期" in html and "检察官很耐心" in html
+        assert not db.session.scalar(select(SurveyToken).where(SurveyToken.used.is_(True)))
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_few_answers_about_a_target_show_nothing_whatever_else_there_is(client, auth, issued, make):
+    o, survey, made = issued
+    send(client, made[0].code)                                  # one verified answer...
+    survey.open_key = "kiosk"
+    for _i in range(4):                                         # ...and four through the open link
+        answering.submit_open(survey, o["s1"][0].id, {k: [v] for k, v in GOOD.items()})
+    answering.close(survey)
+    office = make.user(Role.OFFICE, scope=o["county"], login="office")
+    make.commit()
+    auth.as_user(office)
+    from review.surveys import results
+    [row] = results.summary(survey)
+    assert row.withheld and row.index is None and row.index_unverified is not None
+    detail = client.get(f"/surveys/{survey.id}/results/person/{o['s1'][0].id}").get_data(as_text=True)
+    assert "少于 3 份" in detail and "检察官很耐心" not in detail
 
 
 def test_closing_counts_what_waits_and_refuses_later_answers(client, issued):
@@ -93,6 +150,7 @@ def test_closing_counts_what_waits_and_refuses_later_answers(client, issued):
     send(client, made[0].code)
     assert answering.close(survey) == 1
     db.session.commit()
+    assert survey.open_key is None
     resp = client.post("/survey/", data={"code": made[1].code})
     assert resp.status_code == 410 and "不再接受" in resp.get_data(as_text=True)
 
@@ -154,17 +212,21 @@ def test_the_open_link_takes_unverified_answers_counted_apart(client, auth, issu
     make.commit()
     auth.as_user(office)
     client.post(f"/surveys/{survey.id}/open-link", data={"on": "1"})
+    db.session.expire_all()
     key = db.session.get(type(survey), survey.id).open_key
     assert key
     auth.logout()
     page = client.get(f"/survey/open/{key}")
     assert page.status_code == 200 and "未经验证" in page.get_data(as_text=True)
     assert client.post(f"/survey/open/{key}", data={"send": "1", **GOOD}).status_code == 422  # whom about?
-    assert client.post(f"/survey/open/{key}", data={"send": "1", "target": str(o["s1"][0].id), **GOOD}).status_code == 200
+    for _i in range(3):
+        assert client.post(f"/survey/open/{key}",
+                           data={"send": "1", "target": str(o["s1"][0].id), **GOOD}).status_code == 200
     answering.close(survey)
     db.session.commit()
-    [response] = db.session.scalars(select(SurveyResponse)).all()
-    assert response.verified is False
+    responses = db.session.scalars(select(SurveyResponse)).all()
+    assert len(responses) == 3 and not any(r.verified for r in responses)
+    assert client.get(f"/survey/open/{key}").status_code == 404  # closing switches the open link off
     assert client.get("/survey/open/nothing-here").status_code == 404
 
 
@@ -188,6 +250,8 @@ def test_guessing_is_rate_limited_per_code_and_per_address(limited):
         assert client.post("/survey/", data={"code": guess}).status_code == 422
     resp = client.post("/survey/", data={"code": guess})
     assert resp.status_code == 429 and "尝试次数过多" in resp.get_data(as_text=True)
+    for _i in range(10):  # typos fail the check symbol: no lookup, no penalty
+        assert client.post("/survey/", data={"code": "ABCD-EFGH-JKZ"}).status_code == 422
     for _i in range(2):
         assert client.post("/survey/", data={"code": tokens.new_tokens(1)[0].code}).status_code == 422
     assert client.post("/survey/", data={"code": tokens.new_tokens(1)[0].code}).status_code == 429

@@ -21,8 +21,8 @@ def example(name: str) -> str:
 
 @pytest.fixture
 def office(make, auth):
-    unit = make.unit("县院")
-    user = make.user(Role.OFFICE, scope=unit, login="office")
+    """Questionnaires are shared by every unit: administrators import them."""
+    user = make.user(Role.ADMIN, login="root")
     make.commit()
     auth.as_user(user)
     return user
@@ -78,8 +78,15 @@ def test_cli_imports_and_lists(runner, app, tmp_path):
     assert result.exit_code == 1 and "nothing was saved" in result.output
 
 
-def test_questionnaires_are_for_the_office_and_supervisors(client, auth, make):
+def test_questionnaires_are_read_by_offices_and_imported_by_administrators(client, auth, make):
     staff = make.user(Role.STAFF)
+    office = make.user(Role.OFFICE, scope=make.unit("县院"), login="office")
     make.commit()
     auth.as_user(staff)
     assert client.get("/surveys/questionnaires").status_code == 403
+    auth.logout()
+    auth.as_user(office)
+    assert client.get("/surveys/questionnaires").status_code == 200
+    resp = client.post("/surveys/questionnaires/import",
+                       data={"file": (io.BytesIO(example("party_satisfaction.yaml").encode()), "q.yaml")})
+    assert resp.status_code == 403

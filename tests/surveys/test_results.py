@@ -68,7 +68,8 @@ def answered(make, app, client, auth):
         answering.submit(t.code, answer(overall, score, text))
     answering.submit(other[0].code, answer(1, 1, "只有一个人说"))
     survey.open_key = "kiosk-key"
-    answering.submit_open(survey, well.id, answer(5, 10))
+    for _i in range(3):
+        answering.submit_open(survey, well.id, answer(5, 10))
     answering.close(survey)
     office = make.user(Role.OFFICE, scope=o["county"], login="office")
     make.commit()
@@ -84,6 +85,7 @@ def test_index_and_distributions_verified_and_unverified_apart(client, answered)
         {"overall": 5, "attitude": 5, "score": 10}, {"overall": 5, "attitude": 5, "score": 9},
         {"overall": 4, "attitude": 4, "score": 8}, {"overall": 2, "attitude": 2, "score": 4}]) / 4
     assert f"{expected:.1f}" in page
+    assert "当事人满意度，满分 20" in page and f"{expected / 100 * 20:.2f}" in page  # onto the indicator's points
     assert "data-chart" in page and "echarts" in page
     detail = client.get(f"/surveys/{survey.id}/results/person/{o['s1'][0].id}").get_data(as_text=True)
     assert "很负责" in detail and "拖得太久" in detail

@@ -467,3 +467,12 @@ def test_options_in_code_are_plain_data():
     q = Questionnaire("代码问卷", "department", "测评", None, None, None, (Section("一", None, (question_,)),))
     assert q.clean({"pick": ["b"]}) == ({"pick": "b"}, {})
     assert load_questionnaire(dump_questionnaire(q)) == q
+
+
+def test_question_codes_may_not_take_the_answer_forms_own_field_names():
+    from review.surveys.yaml_io import QuestionnaireInvalid, parse_questionnaire
+    data = {"name": "x", "target": "unit", "title": "t", "sections": [{"title": "s", "questions": [
+        {"code": "target", "kind": "satisfaction", "text": "q"}]}]}
+    with pytest.raises(QuestionnaireInvalid) as exc:
+        parse_questionnaire(data)
+    assert "target" in exc.value.problems[0] and "form" in exc.value.problems[0]
