@@ -8,6 +8,7 @@ same path as online anonymous ballots (docs/anonymity.md)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
@@ -15,11 +16,14 @@ from sqlalchemy import case, func, insert, select, update
 
 from ..campaigns.models import Campaign, CampaignState
 from ..core.errors import DomainError
-from ..core.tokens import IssuedToken, digest, looks_like_link_token, new_token, normalize_code, token_key
+from ..core.tokens import IssuedToken, digest, digests, new_token, parse_secret, token_key
 from ..extensions import db
 from ..org.models import Person
 from .models import Assignment, PoolEntry, RaterGroup, Slip, SlipBatch, random_id
 from .sealing import seal
+
+if TYPE_CHECKING:
+    from ..pdf import SlipSheet
 
 PURPOSE = b"ballot slips v1"
 MEETING_GROUPS = (RaterGroup.DEMOCRATIC, RaterGroup.MIDDLE)
@@ -93,8 +97,7 @@ def issue(campaign: Campaign, group: RaterGroup, tokens: list[IssuedToken]) -> S
     db.session.flush()
     key = _key()
     db.session.execute(insert(Slip), [
-        {"id": random_id(), "batch_id": batch.id, "link_digest": digest(t.link, key=key),
-         "code_digest": digest(normalize_code(t.code), key=key), "used": False} for t in tokens])
+        {"id": random_id(), "batch_id": batch.id, "used": False, **digests(t, key=key)} for t in tokens])
     return batch
 
 
@@ -104,15 +107,7 @@ def revoke(batch: SlipBatch) -> None:
     db.session.flush()
 
 
-def normalize(secret: str) -> tuple[str, str] | None:
-    """("code", canonical code) or ("link", link secret) for something typed or posted, or None when it
-    cannot be either — typos fail the code's check symbol here, before any lookup."""
-    code = normalize_code(secret)
-    if code is not None:
-        return "code", code
-    if looks_like_link_token(secret):
-        return "link", secret
-    return None
+normalize = parse_secret
 
 
 def find(secret: str) -> Slip | None:
@@ -208,7 +203,7 @@ def slip_url(link: str, base: str | None = None) -> str:
     return (base or public_base_url()) + "slip/#" + link
 
 
-def sheet_for(campaign: Campaign, group: RaterGroup) -> "SlipSheet":
+def sheet_for(campaign: Campaign, group: RaterGroup) -> SlipSheet:
     """What the PDF needs, read before rendering so that no database transaction stays open
     (on SQLite: the write lock) while WeasyPrint works."""
     note = _("No login and no name: nobody can tell whose slip this was. %(n)d people to evaluate on one "
@@ -217,6 +212,6 @@ def sheet_for(campaign: Campaign, group: RaterGroup) -> "SlipSheet":
     return SlipSheet(campaign.name, f"{group.label} · {_('anonymous ballot')}", note, public_base_url(), "slip/")
 
 
-def slips_pdf(sheet: "SlipSheet", tokens: list[IssuedToken]) -> bytes:
+def slips_pdf(sheet: SlipSheet, tokens: list[IssuedToken]) -> bytes:
     from ..pdf import slip_sheet_pdf
     return slip_sheet_pdf(sheet, tokens)

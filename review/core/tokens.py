@@ -126,3 +126,19 @@ def digest(secret: str, *, key: bytes) -> bytes:
         # Guards against passing SECRET_KEY itself instead of a token_key() result.
         raise ValueError(f"key must be {KEY_BYTES} bytes; derive it with token_key()")
     return hmac.new(key, secret.encode(), hashlib.sha256).digest()
+
+
+def parse_secret(text: str) -> tuple[str, str] | None:
+    """What a person typed or a page posted: ("code", canonical short code) or ("link", link secret),
+    or None when it can be neither (a typo fails the check symbol here, before any lookup)."""
+    code = normalize_code(text)
+    if code is not None:
+        return "code", code
+    if looks_like_link_token(text):
+        return "link", text
+    return None
+
+
+def digests(token: IssuedToken, *, key: bytes) -> dict[str, bytes]:
+    """The two digests stored for a token (never the token)."""
+    return {"link_digest": digest(token.link, key=key), "code_digest": digest(normalize_code(token.code), key=key)}

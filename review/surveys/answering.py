@@ -19,7 +19,7 @@ from ..ballots.models import random_id
 from ..ballots.sealing import seal, unseal
 from ..core.errors import DomainError
 from ..core.timeutil import local_today
-from ..core.tokens import digest, looks_like_link_token, normalize_code
+from ..core.tokens import digest, parse_secret
 from ..extensions import db
 from .models import (Survey, SurveyAnswer, SurveyPoolEntry, SurveyResponse, SurveyState, SurveyToken, TargetKind,
                      TokenBatch)
@@ -43,13 +43,7 @@ class Incomplete(DomainError):
         self.errors = errors
 
 
-def normalize(secret: str) -> tuple[str, str] | None:
-    code = normalize_code(secret)
-    if code is not None:
-        return "code", code
-    if looks_like_link_token(secret):
-        return "link", secret
-    return None
+normalize = parse_secret
 
 
 @dataclass

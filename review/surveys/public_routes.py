@@ -72,7 +72,7 @@ def answer():
     expired = not FlaskForm().validate_on_submit()
     if "send" in request.form and not expired:
         try:
-            survey = answering.submit(secret, _form())
+            answering.submit(secret, _form())
         except answering.Incomplete as e:
             db.session.rollback()
             errors = e.errors

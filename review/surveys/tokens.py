@@ -12,7 +12,7 @@ from sqlalchemy import func, insert, select
 
 from ..core.errors import DomainError
 from ..core.spreadsheet import csv_text, workbook
-from ..core.tokens import IssuedToken, digest, new_token, normalize_code, token_key
+from ..core.tokens import IssuedToken, digests, new_token, token_key
 from ..extensions import db
 from ..org.models import Department, Person, Unit
 from .models import Survey, SurveyState, SurveyToken, TargetKind, TokenBatch
@@ -82,8 +82,7 @@ def issue(survey: Survey, target_id: int, target_label: str, tokens: list[Issued
     db.session.flush()
     k = key()
     db.session.execute(insert(SurveyToken), [
-        {"id": random_id(), "batch_id": batch.id, "link_digest": digest(t.link, key=k),
-         "code_digest": digest(normalize_code(t.code), key=k), "used": False} for t in tokens])
+        {"id": random_id(), "batch_id": batch.id, "used": False, **digests(t, key=k)} for t in tokens])
     return batch
 
 

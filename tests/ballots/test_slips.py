@@ -221,3 +221,19 @@ def test_slips_cannot_be_printed_once_people_voted_online(meeting):
     voting.submit(a.id, o["s1"][0], {q.code: 80 for q in voting.questions(c, RaterGroup.DEMOCRATIC)})
     with pytest.raises(DomainError):
         issue(c, 5)
+
+
+def test_a_slip_sent_without_a_valid_session_keeps_its_answers_and_is_not_spent(meeting, _schema):
+    o, c, _office = meeting
+    _batch, tokens = issue(c, 1)
+    people = slips.ratees(c, RaterGroup.DEMOCRATIC)
+    data = full_ballot(c, people, tokens[0].code)
+    db.session.commit()
+    app = make_app(_schema, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        resp = app.test_client().post("/slip/", data=data)  # no CSRF token: the session was lost
+        assert resp.status_code == 422 and "页面已过期" in resp.get_data(as_text=True)
+        assert not db.session.scalar(select(Slip).where(Slip.used.is_(True)))
+        assert db.session.scalars(select(PoolEntry)).all() == []
+        db.session.remove()
+        db.engine.dispose()
