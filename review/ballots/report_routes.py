@@ -61,8 +61,10 @@ def ratee(campaign_id: int, person_id: int):
     if not db.session.scalar(select(Assignment.id).where(Assignment.campaign_id == campaign.id,
                                                         Assignment.ratee_id == person.id).limit(1)):
         abort(404)
+    from .voting import questions
     return render_template("ballots/ratee_results.html", campaign=campaign, person=person,
                            data=results.for_ratee(campaign, person.id),
+                           asks_report=bool(questions(campaign, RaterGroup.SELF)),
                            indicators=results.ballot_indicators(campaign), group_label=group_label)
 
 
@@ -137,9 +139,9 @@ def export_workbook(campaign: Campaign) -> bytes:
                    None if r.top_two_share is None else round(r.top_two_share * 100, 1), scale_levels(ind)]
 
     return workbook([
-        (_("Ballot results"), [_("Staff number"), _("Name"), _("Indicator"), _("Rater group"), _("Ballots"),
+        (_("Ballot results"), [_("Staff number"), _("Name"), _("Indicator"), _("Rater group"), _("Number of ballots"),
                                _("Mean")] + [_("Level %(n)d", n=i + 1) for i in range(width)] + [_("Levels, best first")], lines()),
-        (_("Democratic evaluation"), [_("Staff number"), _("Name"), _("Department"), _("Indicator"), _("Ballots")]
+        (_("Democratic evaluation"), [_("Staff number"), _("Name"), _("Department"), _("Indicator"), _("Number of ballots")]
          + [_("Level %(n)d", n=i + 1) for i in range(report_width)] + [_("Share of the two best levels (%)"), _("Levels, best first")],
          report()),
     ])
