@@ -1,12 +1,10 @@
 """Meeting ballot slips: the office prints (and withdraws) them; anyone holding one votes without login.
 
-The public pages refuse failed lookups beyond a rate per address and per code, generous
-enough for a meeting room behind one address, tight enough to make guessing pointless."""
+The public page refuses failed lookups beyond a rate per address, generous enough for a meeting
+room behind one address, tight enough to make guessing pointless."""
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
@@ -14,6 +12,7 @@ from ..campaigns.routes import EDITORS, _campaign
 from ..core.access import public, roles
 from ..core.errors import DomainError
 from ..extensions import csrf, db, limiter
+from ..utils import one_time_download
 from . import slips, voting
 from .models import RaterGroup, SlipBatch
 
@@ -124,11 +123,7 @@ def issue(campaign_id: int):
         flash(e.message, "error")
         return redirect(url_for("campaigns.ballots", campaign_id=campaign.id))
     db.session.commit()
-    # The only copy of these codes: the response is not to be kept by any cache on the way.
-    resp = send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
-                     download_name=f"slips-{campaign.id}-{group.value}-{batch.id}.pdf")
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
+    return one_time_download(pdf, "application/pdf", f"slips-{campaign.id}-{group.value}-{batch.id}.pdf")
 
 
 @bp.post("/campaigns/<int:campaign_id>/slips/<int:batch_id>/revoke")

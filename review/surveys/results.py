@@ -98,11 +98,17 @@ def summary(survey: Survey, *, verified: bool = True) -> list[TargetResult]:
     return sorted(out.values(), key=lambda r: (r.kind.value, r.label))
 
 
-def for_target(survey: Survey, kind: TargetKind, target_id: int, *, verified: bool = True) -> TargetResult:
-    """One target's results question by question (verified answers, or unverified ones)."""
+def for_target(survey: Survey, kind: TargetKind, target_id: int, *, verified: bool = True,
+               row: TargetResult | None = None) -> TargetResult:
+    """One target's results question by question (verified answers, or unverified ones). ``row``: the
+    target's line of :func:`summary` when the caller has it already (exports go through every target)."""
     q: Questionnaire = survey.questionnaire_version.spec()
-    base = next((r for r in summary(survey) if r.kind is kind and r.target_id == target_id),
-                TargetResult(kind, target_id, labels(kind, {target_id}).get(target_id, str(target_id))))
+    if row is not None:
+        base = TargetResult(row.kind, row.target_id, row.label, row.responses, row.unverified, row.index,
+                            row.index_unverified, row.withheld, row.withheld_unverified)
+    else:
+        base = next((r for r in summary(survey) if r.kind is kind and r.target_id == target_id),
+                    TargetResult(kind, target_id, labels(kind, {target_id}).get(target_id, str(target_id))))
     if (base.withheld if verified else base.withheld_unverified) or not (base.responses if verified else base.unverified):
         return base
     rows = db.session.execute(

@@ -21,6 +21,7 @@ from ..core.spreadsheet import XLSX
 from ..extensions import db
 from ..org.models import Unit
 from ..org.queries import visible_units
+from ..utils import one_time_download
 from . import operations as ops
 from . import tokens
 from .models import QuestionnaireVersion, StoredQuestionnaire, Survey, SurveyState, TargetKind, TokenBatch
@@ -198,10 +199,7 @@ def issue_tokens(survey_id: int):
         flash(e.message, "error")
         return redirect(url_for("surveys.view", survey_id=survey.id))
     db.session.commit()
-    resp = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
-                     download_name=f"survey-{survey.id}-tokens-{batch.id}.{ext}")
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
+    return one_time_download(data, mimetype, f"survey-{survey.id}-tokens-{batch.id}.{ext}")
 
 
 @bp.post("/<int:survey_id>/batches/<int:batch_id>/revoke")
@@ -318,7 +316,8 @@ def export_results(survey_id: int, fmt: str):
     header = [_("About"), _("Target"), _("Verified"), _("Question"), _("Answer"), _("Count")]
     lines = []
     summary_rows = []
-    for r in res.summary(survey):
+    rows = res.summary(survey)
+    for r in rows:
         summary_rows.append([r.kind.label, r.label, r.responses, None if r.index is None else round(r.index, 2),
                              r.unverified, None if r.index_unverified is None else round(r.index_unverified, 2),
                              _("withheld (fewer than %(k)d answers)", k=res.k_threshold(survey))
@@ -326,7 +325,7 @@ def export_results(survey_id: int, fmt: str):
         for verified in (True, False):
             if (r.withheld if verified else r.withheld_unverified):
                 continue
-            detail = res.for_target(survey, r.kind, r.target_id, verified=verified)
+            detail = res.for_target(survey, r.kind, r.target_id, verified=verified, row=r)
             for qr in detail.questions:
                 for value, label in qr.question.choices("zh"):
                     if qr.counts.get(value):
@@ -334,7 +333,7 @@ def export_results(survey_id: int, fmt: str):
                                       label, qr.counts[value]])
     from .models import SurveyAnswer, SurveyResponse
     text_codes = {x.code: x.text for x in survey.questionnaire_version.spec().questions() if x.kind == "text"}
-    rows_by_target = {(r.kind, r.target_id): r for r in res.summary(survey)}
+    rows_by_target = {(r.kind, r.target_id): r for r in rows}
     for answer, kind, target, verified in db.session.execute(
             select(SurveyAnswer, SurveyResponse.target_kind, SurveyResponse.target_id, SurveyResponse.verified)
             .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
