@@ -6,3 +6,8 @@ from .core import audit  # noqa: F401
 from .org import models as org_models  # noqa: F401
 from .plans import models as plan_models  # noqa: F401
 from .surveys import models as survey_models  # noqa: F401
+from .api import models as api_models  # noqa: F401
+from .kpi import models as kpi_models  # noqa: F401
+from .registers import models as register_models  # noqa: F401
+from .claims import models as claim_models  # noqa: F401
+from .evidence import models as evidence_models  # noqa: F401

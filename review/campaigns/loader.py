@@ -12,7 +12,7 @@ from ..scoring import PersonInputs, Subject, score_campaign
 from .models import Campaign, CampaignState, CampaignSubject, ManualEntry, PeriodKind, Result, VetoEntry
 
 
-def gather(campaign: Campaign) -> tuple:
+def gather(campaign: Campaign, lang: str = "zh") -> tuple:
     plan = campaign.plan_version.spec()
     rows = db.session.execute(
         select(Person.id, Person.staff_no, Person.name, Person.category_code, Unit.name, Department.name,
@@ -35,13 +35,17 @@ def gather(campaign: Campaign) -> tuple:
         if isinstance(source, ManualSource):
             inputs[pid].manual[code] = (value, reason)
         elif isinstance(source, (BonusSource, DeductionSource)):
-            inputs[pid].occurrences[code] = value
+            inputs[pid].occurrences[code] = inputs[pid].occurrences.get(code, 0) + value
+            inputs[pid].sources.setdefault(code, []).append(("src_office", {"n": f"{value:g}", "reason": reason}))
     for pid, veto in db.session.execute(select(VetoEntry.person_id, VetoEntry.veto)
                                         .where(VetoEntry.campaign_id == campaign.id)):
         if pid in inputs:
             inputs[pid].vetoes.add(veto)
     _gather_ballots(campaign, inputs)
     _gather_surveys(campaign, plan, subjects, inputs)
+    _gather_kpis(campaign, inputs)
+    _gather_claims(campaign, kinds, inputs)
+    _gather_registers(campaign, kinds, inputs, lang)
     rolled = {node.code for _path, node in plan.leaves() if node.rollup}
     if rolled and campaign.period_kind is PeriodKind.YEAR:
         _gather_periods(campaign, rolled, inputs)
@@ -68,6 +72,80 @@ def _gather_ballots(campaign: Campaign, inputs: dict[int, PersonInputs]) -> None
         if ratee in inputs:
             for group, tally in groups.items():
                 inputs[ratee].ballots.setdefault(code, {})[group] = (tally.total, tally.count)
+
+
+def _day(moment) -> str:
+    return moment.date().isoformat() if moment else ""
+
+
+def _gather_kpis(campaign: Campaign, inputs: dict[int, PersonInputs]) -> None:
+    """Current KPI values (review/kpi/models.py), each with the batch or approved entry it came from."""
+    from ..kpi.models import KpiBatch, KpiEntry, KpiValue
+    from ..auth.models import User
+    rows = db.session.execute(
+        select(KpiValue.person_id, KpiValue.measure, KpiValue.value, KpiValue.recorded_at,
+               KpiBatch.id, KpiBatch.filename, KpiBatch.client_batch_id, KpiBatch.origin,
+               KpiEntry.reason, User.login)
+        .outerjoin(KpiBatch, KpiBatch.id == KpiValue.batch_id)
+        .outerjoin(KpiEntry, KpiEntry.id == KpiValue.entry_id)
+        .outerjoin(User, User.id == KpiEntry.reviewed_by_id)
+        .where(KpiValue.campaign_id == campaign.id, KpiValue.superseded_at.is_(None)))
+    for pid, measure, value, at, batch_id, filename, client_id, origin, reason, reviewer in rows:
+        data = inputs.get(pid)
+        if data is None:
+            continue
+        data.kpis[measure] = value
+        if batch_id is not None:
+            what = f"#{batch_id} " + (filename or (f"API {client_id}" if client_id else str(origin)))
+            source = ("src_batch", {"what": what, "date": _day(at)})
+        else:
+            source = ("src_entry", {"reason": reason or "—", "reviewer": reviewer or "—", "date": _day(at)})
+        data.sources[f"kpi:{measure}"] = [source]
+
+
+def _gather_claims(campaign: Campaign, kinds: dict, inputs: dict[int, PersonInputs]) -> None:
+    """Approved claims (bonus) and the office's deduction records add their occurrences."""
+    from ..claims.models import Claim, ClaimState
+    rows = db.session.execute(
+        select(Claim.person_id, Claim.indicator, Claim.occurrences, Claim.title, Claim.kind, Claim.office_at)
+        .where(Claim.campaign_id == campaign.id, Claim.state == ClaimState.APPROVED).order_by(Claim.id))
+    for pid, code, n, title, kind, at in rows:
+        source = kinds.get(code)
+        if pid not in inputs or not isinstance(source, (BonusSource, DeductionSource)) or source.register:
+            continue
+        data = inputs[pid]
+        data.occurrences[code] = data.occurrences.get(code, 0) + n
+        message = "src_claim" if kind == "bonus" else "src_deduction"
+        data.sources.setdefault(code, []).append((message, {"title": title, "n": n, "date": _day(at)}))
+
+
+def _gather_registers(campaign: Campaign, kinds: dict, inputs: dict[int, PersonInputs], lang: str) -> None:
+    """Items fed by a central register count its entries dated within the campaign's period."""
+    from ..registers.models import RegisterEntry
+    from ..scoring.messages import register_name
+    fed = {code: src for code, src in kinds.items()
+           if isinstance(src, (BonusSource, DeductionSource)) and src.register}
+    if not fed:
+        return
+    start, end = campaign.period_dates
+    rows = db.session.execute(
+        select(RegisterEntry.person_id, RegisterEntry.kind, RegisterEntry.level, RegisterEntry.title,
+               RegisterEntry.occurred_on)
+        .join(CampaignSubject, (CampaignSubject.person_id == RegisterEntry.person_id)
+              & (CampaignSubject.campaign_id == campaign.id))
+        .where(RegisterEntry.kind.in_({src.register for src in fed.values()}),
+               RegisterEntry.occurred_on >= start, RegisterEntry.occurred_on <= end)
+        .order_by(RegisterEntry.occurred_on, RegisterEntry.id))
+    for pid, kind, level, title, day in rows:
+        data = inputs.get(pid)
+        if data is None:
+            continue
+        for code, src in fed.items():
+            if src.register == kind.value and (src.level is None or src.level == level):
+                data.occurrences[code] = data.occurrences.get(code, 0) + 1
+                data.sources.setdefault(code, []).append(
+                    ("src_register", {"register": register_name(lang, kind.value),
+                                      "title": title + (f" · {level}" if level else ""), "date": day.isoformat()}))
 
 
 def _gather_periods(campaign: Campaign, codes: set[str], inputs: dict[int, PersonInputs]) -> None:
@@ -107,7 +185,7 @@ def recompute(campaign: Campaign, lang: str = "zh", *, force: bool = False) -> i
     campaign's change flows on to the annual campaigns of its unit and year, which may roll it up."""
     if campaign.state is CampaignState.FINAL and not force:
         return 0
-    plan, subjects, inputs = gather(campaign)
+    plan, subjects, inputs = gather(campaign, lang)
     results = score_campaign(plan, subjects, inputs, lang=lang)
     db.session.execute(delete(Result).where(Result.campaign_id == campaign.id))
     now = utcnow()

@@ -7,7 +7,7 @@ audited like every other change."""
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -102,6 +102,15 @@ class Campaign(db.Model):
         if kind is PeriodKind.QUARTER:
             return _("%(year)d Q%(n)d", year=self.year, n=self.period_no)
         return _("%(year)d-%(n)02d", year=self.year, n=self.period_no)
+
+    @property
+    def period_dates(self) -> tuple[date, date]:
+        """First and last day of the campaign's period (registers count the entries dated within)."""
+        months = 12 // self.period_kind.periods
+        first = (self.period_no - 1) * months + 1
+        last = first + months - 1
+        end = date(self.year + 1, 1, 1) if last == 12 else date(self.year, last + 1, 1)
+        return date(self.year, first, 1), end - timedelta(days=1)
 
     # --- lifecycle ---
 

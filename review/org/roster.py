@@ -12,7 +12,6 @@ import csv
 import hashlib
 import io
 import re
-import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,10 +23,10 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
-from python_calamine import CalamineWorkbook
 from sqlalchemy import delete, insert, select, update
 
-from ..core import audit
+from ..core import audit, upload
+from ..core.upload import FileRejected, decode_text, sniff_kind  # noqa: F401  (re-exported)
 from ..core.spreadsheet import text_cell
 from ..extensions import db
 from .terminology import all_categories, role_labels
@@ -86,82 +85,9 @@ LIST_SEPARATORS = re.compile(r"[、,，;；/]+")
 
 ROSTER_SHEET = "名册"
 
-# --- reading files -------------------------------------------------------------
-
-MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
-MAX_ZIP_MEMBERS = 2000
-MAX_COMPRESSION_RATIO = 200
-
-
-class FileRejected(Exception):
-    """The file as a whole cannot be read (not a row problem)."""
-
-
-def sniff_kind(data: bytes) -> str:
-    """Decide by content, not by name: 'xlsx', 'xls' or 'csv'."""
-    if data.startswith(b"PK\x03\x04"):
-        return "xlsx"
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        return "xls"
-    if b"\x00" in data[:4096]:
-        raise FileRejected(_("The file is neither an Excel workbook nor a CSV text file."))
-    return "csv"
-
-
-def _check_zip(data: bytes) -> None:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            members = zf.infolist()
-            if len(members) > MAX_ZIP_MEMBERS:
-                raise FileRejected(_("The workbook has too many parts to be a roster."))
-            total = 0
-            for m in members:
-                total += m.file_size
-                if m.compress_size and m.file_size / m.compress_size > MAX_COMPRESSION_RATIO and m.file_size > 1 << 20:
-                    raise FileRejected(_("The workbook is compressed suspiciously strongly and was refused."))
-            if total > MAX_UNZIPPED_BYTES:
-                raise FileRejected(_("The workbook is too large once unpacked."))
-    except zipfile.BadZipFile as exc:
-        raise FileRejected(_("The workbook is damaged and cannot be opened.")) from exc
-
-
-def decode_text(data: bytes) -> str:
-    """UTF-8 with or without BOM; otherwise GBK (read as GB18030, its superset)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            return data.decode("gb18030")
-        except UnicodeDecodeError as exc:
-            raise FileRejected(_("The CSV file is neither UTF-8 nor GBK text.")) from exc
-
 
 def read_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    """(row number as the user sees it, cell values) for every row, header first.
-
-    Workbooks are read with calamine (Rust): about twenty times faster than
-    openpyxl on a 10,000-row roster, and its XML reader expands no entities."""
-    kind = sniff_kind(data)
-    if kind in ("xlsx", "xls"):
-        if kind == "xlsx":
-            _check_zip(data)
-        try:
-            wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-            name = ROSTER_SHEET if ROSTER_SHEET in wb.sheet_names else wb.sheet_names[0]
-            rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        except Exception as exc:  # calamine raises several types for a broken file
-            raise FileRejected(_("The workbook is damaged and cannot be opened.")) from exc
-        for number, row in enumerate(rows, start=1):
-            yield number, list(row)
-    else:
-        text = decode_text(data)
-        try:
-            for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-                yield number, row
-        except csv.Error as exc:
-            raise FileRejected(_("The CSV file cannot be read: %(reason)s", reason=str(exc))) from exc
+    return upload.read_rows(data, sheet=ROSTER_SHEET)
 
 
 # --- checking ------------------------------------------------------------------

@@ -3,9 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import secrets
-import time
 from datetime import date
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, send_file,
@@ -17,6 +14,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SubmitField
 
+from ..core import upload
 from ..core.access import DIRECTORY_EDITORS, DIRECTORY_READERS, Role, roles
 from ..core.spreadsheet import XLSX
 from ..extensions import db
@@ -36,36 +34,6 @@ class ConfirmImportForm(FlaskForm):
     submit = SubmitField(_l("Import now"))
 
 
-PENDING_MAX_AGE_S = 24 * 3600
-
-
-def _pending_dir() -> str:
-    path = os.path.join(current_app.instance_path, "uploads")
-    os.makedirs(path, exist_ok=True)
-    return path
-
-
-def _discard_pending(token: str | None) -> None:
-    if token and token.replace("-", "").replace("_", "").isalnum():
-        try:
-            os.remove(os.path.join(_pending_dir(), token))
-        except FileNotFoundError:
-            pass
-
-
-def _purge_stale_uploads() -> None:
-    """Checked files that were never confirmed are removed after a day, so they cannot pile up."""
-    folder = _pending_dir()
-    cutoff = time.time() - PENDING_MAX_AGE_S
-    for name in os.listdir(folder):
-        path = os.path.join(folder, name)
-        try:
-            if os.path.getmtime(path) < cutoff:
-                os.remove(path)
-        except FileNotFoundError:
-            pass
-
-
 def _importer() -> RosterImporter:
     scope = None if current_user.role is Role.ADMIN else current_user.scope_unit
     return RosterImporter(scope=scope, max_rows=current_app.config["ROSTER_MAX_ROWS"])
@@ -82,11 +50,8 @@ def import_form():
         if not result.ok:
             return render_template("org/roster_import.html", form=form, result=result), 422
         # Keep the checked file until it is confirmed; the preview shows what it will do.
-        _purge_stale_uploads()
-        _discard_pending((session.get("roster_upload") or {}).get("token"))
-        token = secrets.token_urlsafe(24)
-        with open(os.path.join(_pending_dir(), token), "wb") as f:
-            f.write(data)
+        upload.discard_pending((session.get("roster_upload") or {}).get("token"))
+        token = upload.keep_pending(data)
         session["roster_upload"] = {"token": token, "sha256": result.file_hash}
         return render_template("org/roster_import.html", form=None, result=result,
                                confirm=ConfirmImportForm(token=token))
@@ -101,17 +66,14 @@ def import_confirm():
     if not form.validate_on_submit() or not pending.get("token") or form.token.data != pending["token"]:
         flash(_("This import is no longer pending. Please upload the file again."), "error")
         return redirect(url_for("roster.import_form"))
-    path = os.path.join(_pending_dir(), pending["token"])
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except FileNotFoundError:
+    data = upload.load_pending(pending["token"])
+    if data is None:
         flash(_("This import is no longer pending. Please upload the file again."), "error")
         return redirect(url_for("roster.import_form"))
     if hashlib.sha256(data).hexdigest() != pending["sha256"]:
         abort(400)
     result = _importer().run(data, apply=True)
-    _discard_pending(pending["token"])
+    upload.discard_pending(pending["token"])
     session.pop("roster_upload", None)
     if not result.ok:
         # The directory changed since the preview: nothing is written, the report says why.

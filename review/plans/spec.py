@@ -98,21 +98,44 @@ class KpiSource:
     type: Literal["kpi"] = "kpi"
 
 
+REGISTERS = ("bulletin", "commendation", "publicity", "research", "discipline")
+
+
 @dataclass(frozen=True)
 class BonusSource:
     """Points per occurrence, from zero up to ``cap`` (and never above the item's points
-    unless the item is ``extra``)."""
+    unless the item is ``extra``). Occurrences come from approved claims and the office's
+    entries, or, when ``register`` names one, from that central register's entries of the
+    campaign's period (only those of ``level`` when given)."""
     per_occurrence: float
     cap: float | None = None
+    register: str | None = None
+    level: str | None = None
     type: Literal["bonus"] = "bonus"
 
 
 @dataclass(frozen=True)
 class DeductionSource:
-    """Full points minus ``per_occurrence`` per occurrence, at most ``cap`` off, never below zero (扣完为止)."""
+    """Full points minus ``per_occurrence`` per occurrence, at most ``cap`` off, never below zero (扣完为止).
+    Occurrences as for a bonus: recorded by the office, or from a central register."""
     per_occurrence: float
     cap: float | None = None
+    register: str | None = None
+    level: str | None = None
     type: Literal["deduction"] = "deduction"
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A quantitative measure as files and the API carry it: its column title, unit and the
+    range a value must lie in (imports refuse values outside it)."""
+    code: str
+    name: str
+    name_en: str | None = None
+    unit: str | None = None
+    min: float | None = 0.0
+    max: float | None = None
+    integer: bool = False
 
 
 @dataclass(frozen=True)
@@ -197,6 +220,7 @@ class Plan:
     checks: tuple[RuleCheck, ...] = ()
     bonus_above_total: bool = False
     scales: dict[str, Scale] = field(default_factory=dict)  # plan-specific scales, beside the shipped ones
+    measures: dict[str, Measure] = field(default_factory=dict)  # declared measures (names, ranges)
 
     @property
     def total(self) -> float:
@@ -214,6 +238,18 @@ class Plan:
 
     def leaves(self):
         return [(path, n) for path, n in self.walk() if n.is_leaf]
+
+    def kpi_measures(self) -> list[Measure]:
+        """Every measure the plan reads (KPI sources, then rule checks), in plan order, as declared
+        or, undeclared, named by its code with values from 0 up."""
+        codes: list[str] = []
+        for _path, node in self.leaves():
+            if isinstance(node.source, KpiSource) and node.source.measure not in codes:
+                codes.append(node.source.measure)
+        for check in self.checks:
+            if check.measure not in codes:
+                codes.append(check.measure)
+        return [self.measures.get(code) or Measure(code, code) for code in codes]
 
     def maxima(self) -> dict[str, float]:
         """Every node's effective maximum: its points, or 100 × the weights on its path."""

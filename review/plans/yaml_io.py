@@ -12,19 +12,20 @@ import yaml
 from flask_babel import gettext as _
 
 from .scales import SHIPPED
-from .spec import (COMPARE_WITHIN, RATER_GROUPS, ROLLUPS, Appraises, BallotSource, BonusSource, DeductionSource,
-                   GradeRule, KpiSource, Level, ManualSource, Node, Plan, RuleCheck, Scale, SurveySource, Veto,
-                   path_label)
+from .spec import (COMPARE_WITHIN, RATER_GROUPS, REGISTERS, ROLLUPS, Appraises, BallotSource, BonusSource,
+                   DeductionSource, GradeRule, KpiSource, Level, ManualSource, Measure, Node, Plan, RuleCheck, Scale,
+                   SurveySource, Veto, path_label)
 
 CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 PLAN_KEYS = {"name", "year", "version", "mode", "description", "appraises", "scales", "indicators", "grades",
-             "vetoes", "checks", "bonus_above_total"}
+             "vetoes", "checks", "bonus_above_total", "measures"}
+MEASURE_KEYS = {"name", "name_en", "unit", "min", "max", "integer"}
 NODE_KEYS = {"code", "name", "name_en", "weight", "points", "children", "source", "extra", "rollup"}
 SOURCE_KEYS = {
     "ballot": {"type", "scale", "groups", "mapping"},
     "survey": {"type", "questionnaire", "bands", "include_unverified"},
-    "bonus": {"type", "per_occurrence", "cap"},
-    "deduction": {"type", "per_occurrence", "cap"},
+    "bonus": {"type", "per_occurrence", "cap", "register", "level"},
+    "deduction": {"type", "per_occurrence", "cap", "register", "level"},
     "manual": {"type"},
 }
 KPI_KEYS = {
@@ -118,6 +119,7 @@ class _Reader:
                                          else None, "grades › tie_break")),
             vetoes=self.vetoes(data.get("vetoes") or []), checks=self.checks(data.get("checks") or []),
             bonus_above_total=bool(data.get("bonus_above_total", False)), scales=scales,
+            measures=self.measures(data.get("measures") or {}),
         )
         if nodes:
             self.sums(plan)
@@ -160,6 +162,36 @@ class _Reader:
                          _("unknown leader role %(code)s (chief, deputy, member, head)", code=r))
         unit = data.get("unit")
         return Appraises(tuple(cats), tuple(roles), str(unit) if unit is not None else None)
+
+    def measures(self, data) -> dict[str, Measure]:
+        out: dict[str, Measure] = {}
+        if not isinstance(data, dict):
+            self.bad("measures", _("must be a mapping of measure codes"))
+            return out
+        for code, spec in data.items():
+            where = f"measures › {code}"
+            if not isinstance(code, str) or not CODE.match(code):
+                self.bad(where, _("code %(code)r must be lower-case letters, digits and _ (starting with a letter)",
+                                  code=code))
+                continue
+            if not isinstance(spec, dict) or not isinstance(spec.get("name"), str) or not spec["name"].strip():
+                self.bad(where, _("a measure needs a name (the column title of KPI sheets)"))
+                continue
+            self.unknown(spec, MEASURE_KEYS, where)
+            lo = self.number(spec, "min", where) if spec.get("min") is not None else None
+            hi = self.number(spec, "max", where)
+            if lo is not None and hi is not None and lo > hi:
+                self.bad(where, _("min must not be above max"))
+            integer = spec.get("integer", False)
+            if not isinstance(integer, bool):
+                self.bad(where, _("integer must be true or false"))
+            out[code] = Measure(code, spec["name"].strip(), str(spec["name_en"]) if spec.get("name_en") else None,
+                                str(spec["unit"]) if spec.get("unit") else None,
+                                lo if "min" in spec else 0.0, hi, integer is True)
+        names = [m.name for m in out.values()]
+        for name in {n for n in names if names.count(n) > 1}:
+            self.bad("measures", _("two measures are named %(name)s: sheet columns must be told apart", name=name))
+        return out
 
     def scales(self, data) -> dict[str, Scale]:
         out = {}
@@ -314,7 +346,14 @@ class _Reader:
             per = self.number(data, "per_occurrence", where, required=True, minimum=0)
             cap = self.number(data, "cap", where, minimum=0)
             cls = BonusSource if kind == "bonus" else DeductionSource
-            return cls(per or 0.0, cap)
+            register = data.get("register")
+            if register is not None and register not in REGISTERS:
+                self.bad(where, _("unknown register %(r)r (%(known)s)", r=register, known=", ".join(REGISTERS)))
+                register = None
+            level = data.get("level")
+            if level is not None and register is None:
+                self.bad(where, _("level only applies to a register's entries"))
+            return cls(per or 0.0, cap, register=register, level=str(level) if level is not None else None)
         if kind == "manual":
             return ManualSource()
         self.bad(where, _("unknown source type %(t)r (ballot, survey, kpi, bonus, deduction, manual)", t=kind))
@@ -460,6 +499,10 @@ def _source_dict(s) -> dict:
         out = {"type": s.type, "per_occurrence": s.per_occurrence}
         if s.cap is not None:
             out["cap"] = s.cap
+        if s.register:
+            out["register"] = s.register
+        if s.level:
+            out["level"] = s.level
         return out
     return {"type": "manual"}
 
@@ -494,6 +537,19 @@ def plan_to_dict(plan: Plan) -> dict:
         out["scales"] = {code: {"zh": s.zh, "en": s.en,
                                 "levels": [{"value": lv.value, "zh": lv.zh, "en": lv.en} for lv in s.levels]}
                          for code, s in plan.scales.items()}
+    if plan.measures:
+        measures = {}
+        for m in plan.measures.values():
+            item: dict[str, Any] = {"name": m.name}
+            for key in ("name_en", "unit", "max"):
+                if getattr(m, key) is not None:
+                    item[key] = getattr(m, key)
+            if m.min != 0.0:
+                item["min"] = m.min
+            if m.integer:
+                item["integer"] = True
+            measures[m.code] = item
+        out["measures"] = measures
     out["indicators"] = [_node_dict(n, plan.mode) for n in plan.indicators]
     grades: dict[str, Any] = {"rules": []}
     for r in plan.grades:

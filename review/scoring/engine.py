@@ -69,6 +69,10 @@ class PersonInputs:
     # code → rater groups pooled under ballots[code]["others"] (review/ballots/disclosure.py):
     # the pool carries the sum of their weights.
     pooled: dict[str, set[str]] = field(default_factory=dict)
+    # Where raw values came from, shown under the line: indicator code (or "kpi:" + measure) →
+    # (message key, parameters) of review/scoring/messages.py, e.g. the import batch of a KPI value
+    # or each approved claim behind a bonus.
+    sources: dict[str, list[tuple[str, dict]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -212,6 +216,8 @@ class _Scorer:
                 if line.points != entered:
                     line.notes.append(t(lang, "manual_clamped", entered=_n(entered), max=_n(top),
                                         points=_n(line.points)))
+        key = f"kpi:{src.measure}" if isinstance(src, KpiSource) else node.code
+        line.notes.extend(t(lang, message, **params) for message, params in data.sources.get(key, ()))
         return line
 
     def _rollup(self, line: Line, how: str, periods: list[tuple[str, float, float]], top: float) -> None:

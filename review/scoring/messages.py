@@ -46,6 +46,13 @@ MESSAGES = {
     "incomplete": ("%(n)s 项指标尚无数据，总分为暂计，暂不评定等次",
                    "%(n)s indicators have no data yet: the total is provisional and no grade is given"),
     "check": ("%(name)s：为组内平均的 %(ratio)s，要求 %(range)s", "%(name)s: %(ratio)s of the group average, expected %(range)s"),
+    "src_batch": ("来源：%(what)s，%(date)s 导入", "source: %(what)s, imported %(date)s"),
+    "src_entry": ("来源：补录（%(reason)s），%(reviewer)s 于 %(date)s 审核通过",
+                  "source: entered by hand (%(reason)s), approved by %(reviewer)s on %(date)s"),
+    "src_claim": ("申报：%(title)s，%(n)s 次，%(date)s 批准", "claim: %(title)s, %(n)s, approved %(date)s"),
+    "src_deduction": ("扣分记录：%(title)s，%(n)s 次，%(date)s 记录", "deduction: %(title)s, %(n)s, recorded %(date)s"),
+    "src_register": ("%(register)s：%(title)s（%(date)s）", "%(register)s: %(title)s (%(date)s)"),
+    "src_office": ("绩效办录入 %(n)s 次：%(reason)s", "entered by the performance office, %(n)s: %(reason)s"),
     "check_no_average": ("%(name)s：组内无可比较的平均值", "%(name)s: no group average to compare with"),
 }
 
@@ -56,9 +63,21 @@ GROUP_NAMES = {
 }
 
 
+REGISTER_NAMES = {
+    "bulletin": ("信息简报", "bulletin"), "commendation": ("表彰奖励", "commendation"),
+    "publicity": ("宣传报导", "publicity"), "research": ("理论调研", "research paper"),
+    "discipline": ("惩戒", "disciplinary record"),
+}
+
+
 def t(lang: str, key: str, **params) -> str:
     zh, en = MESSAGES[key]
     return (en if lang == "en" else zh) % params
+
+
+def register_name(lang: str, kind: str) -> str:
+    zh, en = REGISTER_NAMES.get(kind, (kind, kind))
+    return en if lang == "en" else zh
 
 
 def group_name(lang: str, group: str) -> str:

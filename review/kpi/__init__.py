@@ -1,0 +1,1 @@
+"""Quantitative values: KPI sheets and API pushes (batches), reviewed manual entries (补录)."""

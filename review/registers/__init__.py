@@ -1,0 +1,1 @@
+"""Central registers kept once by functional departments and reused by every plan."""
