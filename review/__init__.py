@@ -80,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
     from .main.routes import bp as main_bp
     from .org.roster_routes import bp as roster_bp
     from .org.routes import bp as org_bp
+    from .kpi.routes import bp as kpi_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(surveys_bp)
     app.register_blueprint(survey_public_bp)
     app.register_blueprint(core_bp)
+    app.register_blueprint(kpi_bp)
 
 
 def register_hooks(app: Flask) -> None:
@@ -117,6 +119,7 @@ def register_commands(app: Flask) -> None:
     from .core.cli import audit_cli
     from .demo.cli import demo_command
     from .org.cli import org_cli
+    from .kpi.cli import scores_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(org_cli)
@@ -126,3 +129,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(campaigns_cli)
     app.cli.add_command(ballots_cli)
     app.cli.add_command(surveys_cli)
+    app.cli.add_command(scores_cli)

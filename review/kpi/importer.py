@@ -69,6 +69,37 @@ def measure_titles(measures: Iterable[Measure]) -> dict[str, str]:
     return out
 
 
+def parse_value(m: Measure, raw: Any) -> tuple[float | None, str | None]:
+    """(value, None) when ``raw`` is a valid value of the measure, else (None, the problem)."""
+    if isinstance(raw, bool):
+        return None, _("%(value)s is not a number.", value=raw)
+    if isinstance(raw, (int, float)):
+        value = float(raw)
+    else:
+        text = str(raw).strip().replace(",", "").replace("，", "")
+        try:
+            value = float(text)
+        except ValueError:
+            if text.endswith("%"):
+                return None, _("%(value)s is not a number: write the percentage without %% (e.g. 85).",
+                               value=raw)
+            return None, _("%(value)s is not a number.", value=raw)
+    if not math.isfinite(value):
+        return None, _("%(value)s is not a number.", value=raw)
+    if m.integer and not value.is_integer():
+        return None, _("%(measure)s is a whole number, not %(value)s.", measure=m.name, value=_fmt(value))
+    if (m.min is not None and value < m.min) or (m.max is not None and value > m.max):
+        if m.max is None:
+            return None, _("%(value)s is below %(min)s, the least %(measure)s may be.",
+                           value=_fmt(value), min=_fmt(m.min), measure=m.name)
+        if m.min is None:
+            return None, _("%(value)s is above %(max)s, the most %(measure)s may be.",
+                           value=_fmt(value), max=_fmt(m.max), measure=m.name)
+        return None, _("%(value)s is outside %(min)s–%(max)s, the range of %(measure)s.",
+                       value=_fmt(value), min=_fmt(m.min), max=_fmt(m.max), measure=m.name)
+    return value, None
+
+
 @dataclass
 class RowError:
     row: int | None
@@ -220,35 +251,6 @@ class KpiImporter:
 
     # --- checking --------------------------------------------------------------
 
-    def _number(self, m: Measure, raw: Any) -> tuple[float | None, str | None]:
-        if isinstance(raw, bool):
-            return None, _("%(value)s is not a number.", value=raw)
-        if isinstance(raw, (int, float)):
-            value = float(raw)
-        else:
-            text = str(raw).strip().replace(",", "").replace("，", "")
-            try:
-                value = float(text)
-            except ValueError:
-                if text.endswith("%"):
-                    return None, _("%(value)s is not a number: write the percentage without %% (e.g. 85).",
-                                   value=raw)
-                return None, _("%(value)s is not a number.", value=raw)
-        if not math.isfinite(value):
-            return None, _("%(value)s is not a number.", value=raw)
-        if m.integer and not value.is_integer():
-            return None, _("%(measure)s is a whole number, not %(value)s.", measure=m.name, value=_fmt(value))
-        if (m.min is not None and value < m.min) or (m.max is not None and value > m.max):
-            if m.max is None:
-                return None, _("%(value)s is below %(min)s, the least %(measure)s may be.",
-                               value=_fmt(value), min=_fmt(m.min), measure=m.name)
-            if m.min is None:
-                return None, _("%(value)s is above %(max)s, the most %(measure)s may be.",
-                               value=_fmt(value), max=_fmt(m.max), measure=m.name)
-            return None, _("%(value)s is outside %(min)s–%(max)s, the range of %(measure)s.",
-                           value=_fmt(value), min=_fmt(m.min), max=_fmt(m.max), measure=m.name)
-        return value, None
-
     def _people(self, staff_nos: list[str]) -> tuple[dict[str, tuple[int, str, str]], dict[str, str]]:
         """Subjects of the campaign by staff number → (id, name, unit path); and, for numbers that
         are not subjects, those of people who exist (to tell 'unknown' from 'not appraised')."""
@@ -305,7 +307,7 @@ class KpiImporter:
                 continue
             self._names[pid] = (rec.staff_no, name)
             for code, (title, raw) in rec.values.items():
-                value, problem = self._number(self.measures[code], raw)
+                value, problem = parse_value(self.measures[code], raw)
                 if problem:
                     report.errors.append(RowError(rec.row, title, problem))
                 else:

@@ -86,6 +86,16 @@ ROUTES = [
     ("GET", "/surveys/questionnaires/versions/999999", READERS),
     ("GET", "/surveys/questionnaires/versions/999999/export.yaml", READERS),
     ("POST", "/campaigns/{campaign}/slips/999999/revoke", EDITORS),
+    # quantitative data
+    ("GET", "/campaigns/{campaign}/kpis", READERS),
+    ("POST", "/campaigns/{campaign}/kpis/import", EDITORS),
+    ("POST", "/campaigns/{campaign}/kpis/import/confirm", EDITORS),
+    ("GET", "/campaigns/{campaign}/kpis/sheet.xlsx", READERS),
+    ("GET", "/campaigns/{campaign}/kpis/batches/999999", READERS),
+    ("POST", "/campaigns/{campaign}/kpis/entries/999999/review", EDITORS),
+    ("GET", "/data-entry", ALL),
+    # staff of a department with people in the campaign; the leader here heads no department
+    ("GET", "/campaigns/{campaign}/kpis/entries", {"admin", "office", "supervisor", "staff"}),
 ]
 
 
