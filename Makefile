@@ -74,6 +74,7 @@ update-messages: extract-messages
 bench: install-dev
 	$(BIN)/python bench/roster_import.py
 	$(BIN)/python bench/scoring.py
+	$(BIN)/python bench/kpi_import.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

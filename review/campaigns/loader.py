@@ -79,27 +79,33 @@ def _day(moment) -> str:
 
 
 def _gather_kpis(campaign: Campaign, inputs: dict[int, PersonInputs]) -> None:
-    """Current KPI values (review/kpi/models.py), each with the batch or approved entry it came from."""
-    from ..kpi.models import KpiBatch, KpiEntry, KpiValue
+    """Current KPI values (review/kpi/values.py), each with the batch or approved entry it came from."""
     from ..auth.models import User
-    rows = db.session.execute(
-        select(KpiValue.person_id, KpiValue.measure, KpiValue.value, KpiValue.recorded_at,
-               KpiBatch.id, KpiBatch.filename, KpiBatch.client_batch_id, KpiBatch.origin,
-               KpiEntry.reason, User.login)
-        .outerjoin(KpiBatch, KpiBatch.id == KpiValue.batch_id)
-        .outerjoin(KpiEntry, KpiEntry.id == KpiValue.entry_id)
-        .outerjoin(User, User.id == KpiEntry.reviewed_by_id)
-        .where(KpiValue.campaign_id == campaign.id, KpiValue.superseded_at.is_(None)))
-    for pid, measure, value, at, batch_id, filename, client_id, origin, reason, reviewer in rows:
+    from ..kpi.models import KpiBatch, KpiEntry
+    from ..kpi.values import current
+    values = current(campaign.id)
+    if not values:
+        return
+    batch_ids = {c.batch_id for c in values.values() if c.batch_id is not None}
+    entry_ids = {c.entry_id for c in values.values() if c.entry_id is not None}
+    batches = {bid: (f"#{bid} " + (name or (f"API {client}" if client else str(origin))))
+               for bid, name, client, origin in db.session.execute(
+                   select(KpiBatch.id, KpiBatch.filename, KpiBatch.client_batch_id, KpiBatch.origin)
+                   .where(KpiBatch.id.in_(batch_ids)))} if batch_ids else {}
+    entries = {eid: (reason, login) for eid, reason, login in db.session.execute(
+        select(KpiEntry.id, KpiEntry.reason, User.login).outerjoin(User, User.id == KpiEntry.reviewed_by_id)
+        .where(KpiEntry.id.in_(entry_ids)))} if entry_ids else {}
+    for (pid, measure), c in values.items():
         data = inputs.get(pid)
         if data is None:
             continue
-        data.kpis[measure] = value
-        if batch_id is not None:
-            what = f"#{batch_id} " + (filename or (f"API {client_id}" if client_id else str(origin)))
-            source = ("src_batch", {"what": what, "date": _day(at)})
+        data.kpis[measure] = c.value
+        if c.batch_id is not None:
+            source = ("src_batch", {"what": batches.get(c.batch_id, f"#{c.batch_id}"), "date": _day(c.recorded_at)})
         else:
-            source = ("src_entry", {"reason": reason or "—", "reviewer": reviewer or "—", "date": _day(at)})
+            reason, reviewer = entries.get(c.entry_id, ("—", "—"))
+            source = ("src_entry", {"reason": reason or "—", "reviewer": reviewer or "—",
+                                    "date": _day(c.recorded_at)})
         data.sources[f"kpi:{measure}"] = [source]
 
 

@@ -35,8 +35,8 @@ def import_command(campaign_id: int, path: str, dry_run: bool):
     for c in report.changes[:50]:
         before = "—" if c.before is None else f"{c.before:g}"
         click.echo(f"{c.staff_no} {c.name} · {c.measure}: {before} → {c.after:g}")
-    if len(report.changes) > 50:
-        click.echo(f"… and {len(report.changes) - 50} more changes")
+    if report.new + report.changed > 50:
+        click.echo(f"… and {report.new + report.changed - 50} more changes")
     if dry_run:
         db.session.rollback()
         click.echo("Dry run: nothing written. " + report.summary)

@@ -4,7 +4,7 @@ their own entry."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 
 from ..auth.models import User
 from ..campaigns.models import Campaign, CampaignSubject
@@ -14,7 +14,7 @@ from ..core.timeutil import utcnow
 from ..extensions import db
 from ..org.models import Person
 from .importer import parse_value
-from .models import EntryState, KpiEntry, KpiValue
+from .models import EntryState, KpiEntry, KpiRecord
 
 REVIEWERS = (Role.ADMIN, Role.OFFICE)
 
@@ -63,7 +63,7 @@ def submit(campaign: Campaign, person: Person, measure: str, raw_value, reason: 
 
 
 def review(entry: KpiEntry, user: User, *, approve: bool, note: str = "") -> None:
-    """Approve (the value becomes current, the earlier one history) or reject with a reason.
+    """Approve (the value becomes current, an earlier one history) or reject with a reason.
     The entry's own audit trail (kpi_entries.update) records who decided and why."""
     campaign = db.session.get(Campaign, entry.campaign_id)
     if entry.state is not EntryState.PENDING:
@@ -82,12 +82,8 @@ def review(entry: KpiEntry, user: User, *, approve: bool, note: str = "") -> Non
     entry.reviewed_by_id, entry.reviewed_at, entry.review_note = user.id, now, note[:500] or None
     db.session.flush()
     if approve:
-        db.session.execute(update(KpiValue).where(
-            KpiValue.campaign_id == campaign.id, KpiValue.person_id == entry.person_id,
-            KpiValue.measure == entry.measure, KpiValue.superseded_at.is_(None)).values(superseded_at=now)
-            .execution_options(synchronize_session=False))
-        db.session.execute(insert(KpiValue), [{
-            "campaign_id": campaign.id, "person_id": entry.person_id, "measure": entry.measure,
-            "value": entry.value, "entry_id": entry.id, "recorded_at": now}])
+        db.session.add(KpiRecord(campaign_id=campaign.id, person_id=entry.person_id,
+                                 values={entry.measure: entry.value}, entry_id=entry.id, recorded_at=now))
+        db.session.flush()
         from ..campaigns.loader import recompute
         recompute(campaign)

@@ -3,7 +3,7 @@
 Both paths meet in :class:`KpiImporter`: records are checked in full first — every problem
 with its row and column — and only a batch without problems is written, in one transaction,
 with bulk statements. A value replaces the current value of the same person and measure,
-which stays as history (``superseded_at``); a value equal to the current one is left alone,
+which stays as history; a value equal to the current one is left alone,
 so re-sending a sheet changes nothing. Each applied batch is audited with its file hash,
 who sent it and its counts.
 """
@@ -18,21 +18,25 @@ from typing import Any, Iterable
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 
 from ..campaigns.models import Campaign, CampaignSubject
 from ..core import audit, upload
 from ..core.timeutil import utcnow
+from ..database import bulk_insert
 from ..extensions import db
 from ..org.models import Person, Unit
 from ..plans.spec import Measure
-from .models import BatchOrigin, KpiBatch, KpiValue
+from .models import BatchOrigin, KpiBatch, KpiRecord
+from .values import Current
+from .values import current as current_values
 
 STAFF_NO_TITLES = ("工号", "staff number", "staff no", "staff_no", "人员编号", "编号")
 # Columns a sheet may carry for people reading it; their contents are not imported.
 READABLE_TITLES = ("姓名", "name", "部门", "department", "单位", "unit", "备注", "note", "notes", "remarks", "说明")
 KPI_SHEET = "量化数据"
 CHUNK = 900  # bound parameters per IN list: SQLite's limit is 999 on old builds
+PREVIEW_LIMIT = 1000  # changes kept for the preview (the counts cover all of them)
 
 
 def _norm(text: Any) -> str:
@@ -317,36 +321,30 @@ class KpiImporter:
 
     # --- writing ---------------------------------------------------------------
 
-    def _current(self, values: dict[tuple[int, str], float]) -> dict[tuple[int, str], tuple[int, float]]:
-        people = sorted({pid for pid, _code in values})
-        measures = sorted({code for _pid, code in values})
-        current: dict[tuple[int, str], tuple[int, float]] = {}
-        for i in range(0, len(people), CHUNK):
-            for vid, pid, code, value in db.session.execute(
-                    select(KpiValue.id, KpiValue.person_id, KpiValue.measure, KpiValue.value)
-                    .where(KpiValue.campaign_id == self.campaign.id, KpiValue.superseded_at.is_(None),
-                           KpiValue.measure.in_(measures), KpiValue.person_id.in_(people[i:i + CHUNK]))):
-                current[(pid, code)] = (vid, value)
-        return current
+    def _current(self, values: dict[tuple[int, str], float]) -> dict[tuple[int, str], Current]:
+        # A few people: look them up; many: one pass over the campaign's records.
+        people = {pid for pid, _code in values}
+        return current_values(self.campaign.id, people if len(people) <= CHUNK else None)
 
-    def _diff(self, values, current, report: ImportReport) -> tuple[list, list]:
-        fresh, replaced = [], []
+    def _diff(self, values, current, report: ImportReport) -> dict[int, dict[str, float]]:
+        """The new and changed values, by person; counts and a preview of the changes in the report."""
+        fresh: dict[int, dict[str, float]] = {}
+        changes = []
         for key, value in values.items():
             before = current.get(key)
-            if before is not None and before[1] == value:
+            if before is not None and before.value == value:
                 report.unchanged += 1
                 continue
             if before is None:
                 report.new += 1
             else:
                 report.changed += 1
-                replaced.append(before[0])
-            fresh.append((key, value))
-            staff_no, name = self._names[key[0]]
-            report.changes.append(Change(staff_no, name, self.measures[key[1]].name,
-                                         None if before is None else before[1], value))
-        report.changes.sort(key=lambda c: (c.staff_no, c.measure))
-        return fresh, replaced
+            fresh.setdefault(key[0], {})[key[1]] = value
+            changes.append((self._names[key[0]][0], key, None if before is None else before.value, value))
+        changes.sort(key=lambda c: (c[0], c[1][1]))
+        report.changes = [Change(staff_no, self._names[pid][1], self.measures[code].name, before, after)
+                          for staff_no, (pid, code), before, after in changes[:PREVIEW_LIMIT]]
+        return fresh
 
     def run(self, records: list[Record], report: ImportReport, *, apply: bool, origin: BatchOrigin,
             filename: str | None = None, client_batch_id: str | None = None, api_key_id: int | None = None,
@@ -365,24 +363,19 @@ class KpiImporter:
                 report.batch_id, report.replay = earlier.id, True
                 report.values, report.rows = earlier.value_count, earlier.rows
                 return report
-        current = self._current(values)
-        fresh, replaced = self._diff(values, current, report)
+        fresh = self._diff(values, self._current(values), report)
         if not apply:
             return report
         _actor_id, actor, _ip = audit.current_actor()
         batch = KpiBatch(campaign_id=self.campaign.id, origin=origin, filename=filename, sha256=report.sha256,
                          client_batch_id=client_batch_id, api_key_id=api_key_id, user_id=user_id, actor=actor,
-                         rows=report.rows, value_count=len(fresh))
+                         rows=report.rows, value_count=report.new + report.changed)
         db.session.add(batch)
         db.session.flush()
         now = utcnow()
-        for i in range(0, len(replaced), CHUNK):
-            db.session.execute(update(KpiValue).where(KpiValue.id.in_(replaced[i:i + CHUNK]))
-                               .values(superseded_at=now).execution_options(synchronize_session=False))
-        if fresh:
-            db.session.execute(insert(KpiValue), [
-                {"campaign_id": self.campaign.id, "person_id": pid, "measure": code, "value": value,
-                 "batch_id": batch.id, "recorded_at": now} for (pid, code), value in fresh])
+        bulk_insert(db.session, KpiRecord.__table__, [
+            {"campaign_id": self.campaign.id, "person_id": pid, "values": changed, "batch_id": batch.id,
+             "entry_id": None, "recorded_at": now} for pid, changed in fresh.items()])
         audit.record("kpi.import", self.campaign, object_type="kpi_batches", object_id=batch.id,
                      object_label=batch.label,
                      summary=f"{filename or client_batch_id or origin.value} sha256={report.sha256[:16]}… "

@@ -2,15 +2,15 @@
 
 Every value arrives in a batch (a file, a CLI import or an API push) or through a manual
 entry the performance office approved. A later value for the same person and measure
-supersedes the earlier one, which stays as history; the scoring engine reads only the
-current values (``superseded_at`` is null), and each of them can say where it came from."""
+replaces the earlier one, which stays as history; the scoring engine reads only the
+current values (review/kpi/values.py), and each of them can say where it came from."""
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.timeutil import utcnow
@@ -105,26 +105,25 @@ class KpiEntry(db.Model):
         return self.person.unit.path if self.person and self.person.unit else None
 
 
-class KpiValue(db.Model):
-    """A raw value of one measure for one person, from a batch or an approved entry."""
+class KpiRecord(db.Model):
+    """The values one batch (or one approved entry) gave one person: ``values`` maps measure codes
+    to numbers, only those that were new or changed. A person's current value of a measure is the
+    one in their latest record that holds it; earlier records are the history.
 
-    __tablename__ = "kpi_values"
-    __table_args__ = (
-        # At most one current value per person and measure; superseded ones are history.
-        Index("uq_kpi_values_current", "campaign_id", "person_id", "measure", unique=True,
-              sqlite_where=text("superseded_at IS NULL"), postgresql_where=text("superseded_at IS NULL")),
-        Index("ix_kpi_values_person", "campaign_id", "person_id"),
-    )
+    One row per person rather than per value: an import of 10,000 people × 8 measures writes
+    10,000 rows, not 80,000, and nothing is updated when values are replaced — on PostgreSQL
+    the per-row costs (foreign-key checks, index entries) are what an import pays for."""
+
+    __tablename__ = "kpi_records"
+    __table_args__ = (Index("ix_kpi_records_person", "campaign_id", "person_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
-    measure: Mapped[str] = mapped_column(String(40))
-    value: Mapped[float] = mapped_column(Float)
+    values: Mapped[dict] = mapped_column(JSON)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("kpi_batches.id", ondelete="CASCADE"), index=True)
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("kpi_entries.id", ondelete="CASCADE"), index=True)
     recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    superseded_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     batch: Mapped[KpiBatch | None] = relationship()
     entry: Mapped[KpiEntry | None] = relationship()

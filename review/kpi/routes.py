@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections import Counter
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext as _
@@ -24,7 +25,8 @@ from ..extensions import db
 from ..org.models import Person, Unit
 from . import entries as entry_ops
 from .importer import import_file
-from .models import EntryState, KpiBatch, KpiEntry, KpiValue
+from .models import EntryState, KpiBatch, KpiEntry, KpiRecord
+from .values import current
 from .sheets import template_workbook
 
 bp = Blueprint("kpi", __name__)
@@ -55,10 +57,7 @@ def _scope() -> Unit | None:
 
 def _overview(campaign: Campaign, **extra):
     measures = campaign.plan_version.spec().kpi_measures()
-    counts = dict(db.session.execute(
-        select(KpiValue.measure, func.count()).where(KpiValue.campaign_id == campaign.id,
-                                                     KpiValue.superseded_at.is_(None))
-        .group_by(KpiValue.measure)).all())
+    counts = Counter(measure for _pid, measure in current(campaign.id))
     batches = db.session.scalars(select(KpiBatch).where(KpiBatch.campaign_id == campaign.id)
                                  .order_by(KpiBatch.id.desc()).limit(50)).all()
     pending = db.session.scalar(select(func.count()).select_from(KpiEntry).where(
@@ -138,17 +137,21 @@ def batch(campaign_id: int, batch_id: int):
     found = db.session.get(KpiBatch, batch_id)
     if found is None or found.campaign_id != campaign.id:
         abort(404)
-    stmt = (select(KpiValue).where(KpiValue.batch_id == found.id).options(joinedload(KpiValue.entry))
-            .join(Person, Person.id == KpiValue.person_id).join(Unit, Unit.id == Person.unit_id)
-            .order_by(Person.staff_no, KpiValue.measure))
+    stmt = (select(KpiRecord.id, KpiRecord.person_id, KpiRecord.values)
+            .join(Person, Person.id == KpiRecord.person_id).join(Unit, Unit.id == Person.unit_id)
+            .where(KpiRecord.batch_id == found.id).order_by(Person.staff_no))
     if _scope() is not None:
         stmt = stmt.where(Unit.path.startswith(_scope().path, autoescape=True))
-    values = db.session.scalars(stmt.limit(2000)).all()
+    records = db.session.execute(stmt.limit(1000)).all()
     people = {p.id: p for p in db.session.scalars(select(Person).where(
-        Person.id.in_({v.person_id for v in values})))} if values else {}
+        Person.id.in_({pid for _rid, pid, _values in records})))} if records else {}
+    now = current(campaign.id, list(people)) if people else {}
     names = {m.code: m.name for m in campaign.plan_version.spec().kpi_measures()}
-    return render_template("kpi/batch.html", campaign=campaign, batch=found, values=values, people=people,
-                           names=names)
+    # Each value, and whether a later import or approved entry has replaced it since.
+    values = [(people[pid], names.get(code, code), value, now[(pid, code)].record_id != rid)
+              for rid, pid, record in records for code, value in sorted(record.items())]
+    return render_template("kpi/batch.html", campaign=campaign, batch=found, values=values,
+                           truncated=len(records) >= 1000)
 
 
 # --- manual entries (补录) ---------------------------------------------------------

@@ -18,7 +18,7 @@ from ..extensions import db
 from ..org.models import Department, Person, Unit
 from ..plans.spec import Measure
 from .importer import KPI_SHEET
-from .models import KpiValue
+from .values import current
 
 
 def _range_text(m: Measure) -> str:
@@ -31,12 +31,6 @@ def _range_text(m: Measure) -> str:
     return "—"
 
 
-def current_values(campaign: Campaign) -> dict[tuple[int, str], float]:
-    return {(pid, code): value for pid, code, value in db.session.execute(
-        select(KpiValue.person_id, KpiValue.measure, KpiValue.value)
-        .where(KpiValue.campaign_id == campaign.id, KpiValue.superseded_at.is_(None)))}
-
-
 def template_workbook(campaign: Campaign, *, scope: Unit | None = None) -> bytes:
     measures = campaign.plan_version.spec().kpi_measures()
     stmt = (select(Person.id, Person.staff_no, Person.name, Department.name)
@@ -47,7 +41,7 @@ def template_workbook(campaign: Campaign, *, scope: Unit | None = None) -> bytes
     if scope is not None:
         stmt = stmt.where(Unit.path.startswith(scope.path, autoescape=True))
     people = db.session.execute(stmt).all()
-    values = current_values(campaign)
+    values = {key: c.value for key, c in current(campaign.id).items()}
 
     wb = Workbook()
     ws = wb.active

@@ -10,7 +10,8 @@ from review.core.errors import DomainError
 from review.extensions import db
 from review.kpi import entries
 from review.kpi.importer import import_file
-from review.kpi.models import EntryState, KpiEntry, KpiValue
+from review.kpi.models import EntryState, KpiEntry, KpiRecord
+from review.kpi.values import current as current_values
 from review.plans.operations import save_plan
 from review.plans.yaml_io import load_plan
 
@@ -36,8 +37,7 @@ def world(make):
 
 
 def current(campaign, person):
-    return {m: v for m, v in db.session.execute(select(KpiValue.measure, KpiValue.value).where(
-        KpiValue.campaign_id == campaign.id, KpiValue.person_id == person.id, KpiValue.superseded_at.is_(None)))}
+    return {m: c.value for (_pid, m), c in current_values(campaign.id, [person.id]).items()}
 
 
 def test_an_entry_counts_only_once_approved_by_someone_else(world):
@@ -72,9 +72,10 @@ def test_an_approved_entry_supersedes_an_imported_value_which_stays_as_history(w
     entry = entries.submit(campaign, person, "cases", 25, "补录遗漏的 5 件", u["clerk"])
     entries.review(entry, u["office"], approve=True)
     db.session.commit()
-    rows = db.session.execute(select(KpiValue.value, KpiValue.superseded_at.is_not(None), KpiValue.entry_id)
-                              .where(KpiValue.person_id == person.id).order_by(KpiValue.id)).all()
-    assert rows == [(20, True, None), (25, False, entry.id)]
+    rows = db.session.execute(select(KpiRecord.values, KpiRecord.entry_id)
+                              .where(KpiRecord.person_id == person.id).order_by(KpiRecord.id)).all()
+    assert rows == [({"cases": 20}, None), ({"cases": 25}, entry.id)]
+    assert current(campaign, person) == {"cases": 25}
 
 
 def test_rejection_needs_a_reason_and_keeps_it(world):

@@ -13,7 +13,8 @@ from review.core.access import Role
 from review.core.audit import AuditEntry
 from review.extensions import db
 from review.kpi.importer import import_file
-from review.kpi.models import KpiBatch, KpiValue
+from review.kpi.models import KpiBatch, KpiRecord
+from review.kpi.values import current
 from review.kpi.sheets import template_workbook
 from review.plans.operations import save_plan
 from review.plans.yaml_io import load_plan
@@ -67,11 +68,12 @@ def world(make):
     return o, campaign
 
 
-def values_of(campaign, current=True):
-    stmt = select(KpiValue.person_id, KpiValue.measure, KpiValue.value).where(KpiValue.campaign_id == campaign.id)
-    if current:
-        stmt = stmt.where(KpiValue.superseded_at.is_(None))
-    return {(p, m): v for p, m, v in db.session.execute(stmt)}
+def values_of(campaign):
+    return {key: c.value for key, c in current(campaign.id).items()}
+
+
+def records(campaign):
+    return db.session.scalar(select(func.count()).select_from(KpiRecord).where(KpiRecord.campaign_id == campaign.id))
 
 
 def test_a_good_sheet_is_imported_in_one_batch_and_scored_with_its_source(world):
@@ -111,7 +113,7 @@ def test_every_mistake_is_listed_with_row_and_column_and_nothing_is_written(worl
     messages = " ".join(e.message for e in report.errors)
     assert "八十" in messages and "X999" in messages and "0–500" in messages and outsider.name in messages
     db.session.rollback()
-    assert values_of(campaign, current=False) == {}
+    assert records(campaign) == 0
     assert db.session.scalar(select(func.count()).select_from(KpiBatch)) == 0
     assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "kpi.import")) == 0
 
@@ -160,10 +162,10 @@ def test_csv_in_gbk_works_and_a_reimport_replaces_values_keeping_history(world):
     assert [(c.staff_no, c.measure, c.before, c.after) for c in second.changes] == \
         sorted([(a.staff_no, "办案数", 50, 55), (b.staff_no, "案件比", None, 2)])
     assert values_of(campaign) == {(a.id, "cases"): 55, (b.id, "cases"): 60, (b.id, "ratio"): 2}
-    history = db.session.execute(select(KpiValue.value, KpiValue.superseded_at.is_not(None), KpiValue.batch_id)
-                                 .where(KpiValue.person_id == a.id, KpiValue.measure == "cases")
-                                 .order_by(KpiValue.id)).all()
-    assert history == [(50, True, first.batch_id), (55, False, second.batch_id)]
+    history = db.session.execute(select(KpiRecord.values, KpiRecord.batch_id).where(KpiRecord.person_id == a.id)
+                                 .order_by(KpiRecord.id)).all()
+    assert history == [({"cases": 50}, first.batch_id), ({"cases": 55}, second.batch_id)]   # only what changed
+    assert current(campaign.id)[(a.id, "cases")].batch_id == second.batch_id
     # b's unchanged 60 still names the first file as its source.
     lines = {line["code"]: line for line in db.session.get(Result, (campaign.id, b.id)).detail["lines"]}
     assert any("first.csv" in n for n in lines["quantity"]["notes"])
