@@ -165,3 +165,20 @@ def test_every_example_plan_runs_as_a_campaign_on_the_demo(app, runner):
         results = db.session.scalars(select(Result).where(Result.campaign_id == campaign.id)).all()
         assert results and len(results) == len(campaign.subjects), stored.name
         assert all(r.detail["lines"] for r in results)
+
+
+def test_demo_has_an_imported_kpi_sheet_and_manual_entries_in_each_state(app, runner):
+    from review.campaigns.models import Campaign, Result
+    from review.demo.seed import KPI_FILE
+    from review.kpi.models import EntryState, KpiBatch, KpiEntry
+
+    runner.invoke(args=["demo"])
+    annual = db.session.scalar(select(Campaign).where(Campaign.name == "东湖县院2025年度检察人员考核"))
+    batch = db.session.scalar(select(KpiBatch).where(KpiBatch.campaign_id == annual.id))
+    assert batch.filename == KPI_FILE and batch.rows == len(annual.subjects)
+    states = [e.state for e in db.session.scalars(select(KpiEntry))]
+    assert {s: states.count(s) for s in EntryState} == {EntryState.APPROVED: 1, EntryState.REJECTED: 1,
+                                                        EntryState.PENDING: 2}
+    result = db.session.scalar(select(Result).where(Result.campaign_id == annual.id))
+    notes = {line["code"]: line["notes"] for line in result.detail["lines"]}
+    assert any(KPI_FILE in n for n in notes["work_count"])

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from ..core.access import Role
 from ..extensions import db
 from ..org.models import Department, Person, Unit
+from ..plans.spec import KpiSource
 from .operations import BY_HAND
 from .models import Campaign, CampaignSubject, ManualEntry, Result
 
@@ -47,10 +48,17 @@ def progress(campaign: Campaign) -> list[Progress]:
         .join(CampaignSubject, (CampaignSubject.campaign_id == ManualEntry.campaign_id)
               & (CampaignSubject.person_id == ManualEntry.person_id))
         .where(ManualEntry.campaign_id == campaign.id).group_by(ManualEntry.indicator)).all())
+    kpi_counts: Counter = Counter()
+    if plan.kpi_measures():
+        from ..kpi.values import current
+        subjects = set(db.session.scalars(select(CampaignSubject.person_id)
+                                          .where(CampaignSubject.campaign_id == campaign.id)))
+        kpi_counts.update(measure for pid, measure in current(campaign.id) if pid in subjects)
     out = []
     for path, node in plan.leaves():
         by_hand = isinstance(node.source, BY_HAND)
-        out.append(Progress(node.code, " › ".join(path), node.source.type, counts.get(node.code, 0), total, by_hand))
+        entered = kpi_counts[node.source.measure] if isinstance(node.source, KpiSource) else counts.get(node.code, 0)
+        out.append(Progress(node.code, " › ".join(path), node.source.type, entered, total, by_hand))
     return out
 
 

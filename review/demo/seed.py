@@ -201,11 +201,57 @@ def seed_plans_and_campaign(county: Unit, rng: random.Random) -> None:
     for person in rng.sample(people, 2):
         campaign_ops.set_manual_entry(campaign, person, "violations", 1, "年度内查实违反工作纪律一次", rescore=False)
     seed_ballots(campaign, rng)
+    seed_kpis(campaign, people, rng)
     recompute(campaign)
     leadership = versions.get(LEADERSHIP_PLAN)
     if leadership is not None:
         seed_meeting(leadership, county, rng)
     seed_surveys(county, campaign, rng)
+
+
+KPI_FILE = "2025年度业务数据（统一业务应用系统导出）.xlsx"
+
+
+def seed_kpis(campaign, people: list[Person], rng: random.Random) -> None:
+    """The year's KPI sheet as the case management system exports it, three people's on-time rate
+    missing from it; their departments entered it by hand: one approved, one rejected, two waiting."""
+    import io
+
+    from openpyxl import Workbook
+
+    from ..kpi import entries
+    from ..kpi.importer import import_file
+
+    base = {"quota": (60, 180), "assistant": (80, 220), "admin": (100, 300)}
+    heads = {p.department_id: p for p in db.session.scalars(select(Person).where(
+        Person.leader_role == LeaderRole.HEAD, Person.active.is_(True)))}
+    # Staff whose department head enters the value.
+    candidates = [p for p in people if p.department_id in heads and heads[p.department_id] is not p]
+    missing = {p.id for p in rng.sample(candidates, 4)}
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "量化数据"
+    ws.append(["工号", "姓名", "办案（工作）数量", "按期完成率", "业务知识测试成绩"])
+    for p in people:
+        low, high = base.get(p.category_code, (60, 180))
+        ws.append([p.staff_no, p.name, rng.randint(low, high),
+                   None if p.id in missing else round(rng.uniform(86, 100), 1), rng.randint(62, 98)])
+    out = io.BytesIO()
+    wb.save(out)
+    office = db.session.scalar(select(User).where(User.role == Role.OFFICE))
+    report = import_file(campaign, out.getvalue(), apply=True, filename=KPI_FILE, user_id=office.id, rescore=False)
+    assert report.ok, report.errors[:3]
+    reasons = ["该干警借调期间办理的案件未在系统中登记，按借调单位证明补录",
+               "系统统计口径未包含协助办理的案件，按部门台账补录",
+               "年中系统升级期间数据缺失，按纸质台账补录",
+               "按部门估算补录"]
+    for n, person in enumerate(p for p in people if p.id in missing):
+        entry = entries.submit(campaign, person, "on_time_rate", round(rng.uniform(88, 99), 1), reasons[n],
+                               heads[person.department_id].user)
+        if n == 0:
+            entries.review(entry, office, approve=True)
+        elif n == 3:
+            entries.review(entry, office, approve=False, note="估算数据不能作为考核依据，请提供台账")
 
 
 LEADERSHIP_PLAN = "基层院检察长及班子成员考核"
