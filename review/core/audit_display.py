@@ -56,6 +56,9 @@ ACTIONS = {
     "categories.update": _l("Category renamed"),
     "leader_role_labels.create": _l("Role name added"),
     "leader_role_labels.update": _l("Role renamed"),
+    "kpi.import": _l("KPI values imported"),
+    "kpi_entries.create": _l("KPI value entered for review"),
+    "kpi_entries.update": _l("KPI entry reviewed"),
 }
 
 FIELDS = {
@@ -69,6 +72,10 @@ FIELDS = {
     "label_en": _l("English label"), "created": _l("Created"), "updated": _l("Updated"),
     "unchanged": _l("Unchanged"), "rows": _l("Rows"), "sha256": _l("File fingerprint (SHA-256)"),
     "new_departments": _l("New departments"), "department": _l("Department"),
+    "measure": _l("Measure"), "value": _l("Value"), "reason": _l("Reason"), "state": _l("Status"),
+    "review_note": _l("Review note"), "reviewed_by_id": _l("Reviewed by"), "entered_by_id": _l("Entered by"),
+    "new": _l("New"), "changed": _l("Changed"), "filename": _l("File"), "origin": _l("How"),
+    "client_batch_id": _l("Batch id"), "measures": _l("Measures"),
 }
 # Bookkeeping columns that say nothing to a reader.
 HIDDEN = {"id", "path", "sort_order", "session_token", "created_at"}
@@ -101,7 +108,8 @@ def _names(model_table: str, ids: set) -> dict[str, str]:
 
 
 REFERENCES = {"unit_id": "units", "parent_id": "units", "scope_unit_id": "units", "department_id": "departments",
-              "supervised": "departments", "person_id": "people"}
+              "supervised": "departments", "person_id": "people", "entered_by_id": "users",
+              "reviewed_by_id": "users"}
 
 
 def _format(key: str, value: Any, names: dict[str, dict[str, str]]) -> str:
