@@ -62,6 +62,9 @@ class Config:
     SURVEY_LIMIT_PER_ADDRESS = os.environ.get("REVIEW_SURVEY_LIMIT_ADDRESS", "100 per 10 minutes")
     SURVEY_LIMIT_PER_CODE = os.environ.get("REVIEW_SURVEY_LIMIT_CODE", "10 per 10 minutes")
     SURVEY_LIMIT_OPEN_LINK = os.environ.get("REVIEW_SURVEY_LIMIT_OPEN_LINK", "120 per hour")
+    # JSON API (/api/v1): requests per key, and the most results one page may hold.
+    API_RATE_LIMIT = os.environ.get("REVIEW_API_RATE_LIMIT", "600 per minute")
+    API_PAGE_MAX = int(os.environ.get("REVIEW_API_PAGE_MAX", "1000"))
     # Per-person survey results need at least this many answers (a campaign's own k takes precedence).
     SURVEY_K_THRESHOLD = int(os.environ.get("REVIEW_SURVEY_K_THRESHOLD", "3"))
     # Reminders by e-mail, when the site has an SMTP relay; without one they are shown on the site only.

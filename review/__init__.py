@@ -67,6 +67,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .api.pages import bp as api_keys_bp
+    from .api.routes import bp as api_bp
     from .auth.routes import bp as auth_bp
     from .ballots.routes import bp as ballots_bp
     from .ballots.report_routes import bp as ballot_results_bp
@@ -95,6 +97,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(surveys_bp)
     app.register_blueprint(survey_public_bp)
     app.register_blueprint(core_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(api_keys_bp)
     app.register_blueprint(kpi_bp)
 
 
@@ -111,6 +115,7 @@ def register_hooks(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from .api.cli import api_keys_cli
     from .auth.cli import users_cli
     from .ballots.cli import ballots_cli
     from .surveys.cli import surveys_cli
@@ -129,4 +134,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(campaigns_cli)
     app.cli.add_command(ballots_cli)
     app.cli.add_command(surveys_cli)
+    app.cli.add_command(api_keys_cli)
     app.cli.add_command(scores_cli)

@@ -20,10 +20,19 @@ def _render(code: int):
 
 
 def register_error_handlers(app) -> None:
+    from werkzeug.exceptions import HTTPException
+
+    from .api.errors import http_error, is_api_request, problem
+
     for code in (400, 403, 404, 413, 429):
-        app.register_error_handler(code, lambda e, code=code: _render(code))
+        app.register_error_handler(code, lambda e, code=code: http_error(e) if is_api_request() else _render(code))
+
+    @app.errorhandler(HTTPException)
+    def other_http_error(e):
+        # Pages keep Werkzeug's plain answer (405 …); the API answers in JSON whatever the error.
+        return http_error(e) if is_api_request() else e
 
     @app.errorhandler(500)
     def internal_error(_e):
         db.session.rollback()
-        return _render(500)
+        return problem(500) if is_api_request() else _render(500)

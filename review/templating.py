@@ -26,6 +26,7 @@ def register_template_helpers(app) -> None:
                 "audit": AUDIT_READERS,
                 "users": (Role.ADMIN,),
                 "team": (Role.LEADER, Role.ADMIN, Role.OFFICE),
+                "api_keys": (Role.ADMIN, Role.OFFICE),
             }[what]
             return current_user.role in allowed
 

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Iterable
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, event, insert, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -63,9 +63,13 @@ def _jsonable(value: Any) -> Any:
 
 
 def current_actor() -> tuple[int | None, str, str | None]:
-    """(user id, label, address) of whoever is acting: the logged-in user, or the shell account for the CLI."""
+    """(user id, label, address) of whoever is acting: the API key of an API request (``api:<prefix>``),
+    the logged-in user, or the shell account for the CLI."""
     if has_request_context():
         ip = request.remote_addr
+        api_key = g.get("api_key")
+        if api_key is not None:
+            return None, api_key.actor, ip
         if current_user and current_user.is_authenticated:
             return current_user.id, current_user.login, ip
         return None, "anonymous", ip

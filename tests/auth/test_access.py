@@ -96,6 +96,12 @@ ROUTES = [
     ("GET", "/data-entry", ALL),
     # staff of a department with people in the campaign; the leader here heads no department
     ("GET", "/campaigns/{campaign}/kpis/entries", {"admin", "office", "supervisor", "staff"}),
+    # api keys
+    ("GET", "/api-keys/", EDITORS),
+    ("GET", "/api-keys/new", EDITORS),
+    ("POST", "/api-keys/new", EDITORS),
+    ("GET", "/api-keys/999999/revoke", EDITORS),
+    ("POST", "/api-keys/999999/revoke", EDITORS),
 ]
 
 
