@@ -34,6 +34,9 @@ class Config:
     # Uploads (rosters, score sheets) are small; anything larger is refused before parsing.
     MAX_CONTENT_LENGTH = int(os.environ.get("REVIEW_MAX_UPLOAD_MB", "16")) * 1024 * 1024
     ROSTER_MAX_ROWS = 50_000
+    # Evidence files of claims and register entries (PDF, JPEG, PNG, .docx, .xlsx): the largest
+    # accepted file. Evidence forms raise the request limit to fit several such files.
+    EVIDENCE_MAX_MB = int(os.environ.get("REVIEW_EVIDENCE_MAX_MB", "20"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

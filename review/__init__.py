@@ -82,6 +82,9 @@ def register_blueprints(app: Flask) -> None:
     from .main.routes import bp as main_bp
     from .org.roster_routes import bp as roster_bp
     from .org.routes import bp as org_bp
+    from .claims.routes import bp as claims_bp
+    from .registers.routes import bp as registers_bp
+    from .evidence.routes import bp as evidence_bp
     from .kpi.routes import bp as kpi_bp
 
     app.register_blueprint(main_bp)
@@ -97,6 +100,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(surveys_bp)
     app.register_blueprint(survey_public_bp)
     app.register_blueprint(core_bp)
+    app.register_blueprint(claims_bp)
+    app.register_blueprint(registers_bp)
+    app.register_blueprint(evidence_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(api_keys_bp)
     app.register_blueprint(kpi_bp)

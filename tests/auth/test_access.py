@@ -102,6 +102,23 @@ ROUTES = [
     ("POST", "/api-keys/new", EDITORS),
     ("GET", "/api-keys/999999/revoke", EDITORS),
     ("POST", "/api-keys/999999/revoke", EDITORS),
+    # claims, registers, evidence
+    ("GET", "/claims/", ALL),
+    ("GET", "/claims/new", ALL),
+    ("GET", "/claims/review", ALL),
+    ("GET", "/claims/999999", ALL),  # someone else's claim or none: 404, never shown
+    ("POST", "/claims/999999/decide", ALL),
+    ("POST", "/claims/999999/withdraw", ALL),
+    ("GET", "/claims/campaigns/{campaign}", READERS),
+    ("POST", "/claims/campaigns/{campaign}/deductions", EDITORS),
+    ("GET", "/evidence/999999", ALL),  # a file one may not read or none: 404
+    ("GET", "/registers/", READERS),  # and the keeper departments' people, whatever their role
+    ("GET", "/registers/commendation", READERS),
+    ("GET", "/registers/commendation/export.xlsx", READERS),
+    ("POST", "/registers/commendation", EDITORS),
+    ("POST", "/registers/entries/999999/delete", EDITORS),
+    ("GET", "/registers/keepers", EDITORS),
+    ("POST", "/registers/keepers", EDITORS),
 ]
 
 
