@@ -13,6 +13,8 @@ from review.api import keys
 from review.api.openapi import document
 from review.campaigns.operations import create_campaign
 from review.extensions import db
+from review.kpi.models import KpiRecord
+from review.kpi.values import current
 from review.plans.operations import save_plan
 from review.plans.yaml_io import load_plan
 
@@ -51,20 +53,13 @@ def count(model, *where) -> int:
 
 
 def current_values(campaign_id: int) -> dict[tuple[int, str], float]:
-    """(person id, measure) → the current KPI value, read the way the KPI package reads it."""
-    try:
-        from review.kpi.values import current
-    except ImportError:  # values stored one per row, superseded ones kept as history
-        from review.kpi.models import KpiValue
-        return {(v.person_id, v.measure): v.value for v in db.session.scalars(
-            select(KpiValue).where(KpiValue.campaign_id == campaign_id, KpiValue.superseded_at.is_(None)))}
+    """(person id, measure) → the current KPI value, read the way the scoring reads it."""
     return {key: c.value for key, c in current(campaign_id).items()}
 
 
 def stored_value_rows() -> int:
-    """Rows of the table that keeps KPI values (current and history)."""
-    from review.kpi import models
-    return count(getattr(models, "KpiRecord", None) or getattr(models, "KpiValue"))
+    """Rows holding KPI values, current or history."""
+    return count(KpiRecord)
 
 
 def _template(app, path: str, method: str) -> str | None:

@@ -183,6 +183,7 @@ def test_the_same_batch_id_twice_is_applied_once_with_the_same_answer(api, world
     assert resp.status_code == 201 and resp.get_json()["changed"] == 4 and resp.get_json()["unchanged"] == 4
     values = current_values(world.county_campaign.id)
     assert {v for (_pid, m), v in values.items() if m == "case_count"} == {13} and len(values) == 8
+    assert stored_value_rows() == 8  # the first batch's records stay as history
 
 
 def test_a_retry_after_the_campaign_closed_still_learns_its_batch_went_in(api, world):
