@@ -8,10 +8,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.errors import DomainError
 from ..core.timeutil import utcnow
 from ..core.types import str_enum
 from ..extensions import db
@@ -29,6 +31,16 @@ class ClaimState(enum.StrEnum):
     def label(self) -> str:
         return str(CLAIM_STATE_LABELS[self.value])
 
+
+# Submitted claims wait for the department head, endorsed ones for the office. The claimant may
+# withdraw an undecided claim; the office may withdraw a deduction it recorded (approved at once).
+TRANSITIONS = {
+    ClaimState.SUBMITTED: {ClaimState.ENDORSED, ClaimState.REJECTED, ClaimState.WITHDRAWN},
+    ClaimState.ENDORSED: {ClaimState.APPROVED, ClaimState.REJECTED, ClaimState.WITHDRAWN},
+    ClaimState.APPROVED: {ClaimState.WITHDRAWN},
+    ClaimState.REJECTED: set(),
+    ClaimState.WITHDRAWN: set(),
+}
 
 CLAIM_STATE_LABELS = {"submitted": _l("Awaiting the department head"), "endorsed": _l("Awaiting the office"),
                       "approved": _l("Approved"), "rejected": _l("Rejected"), "withdrawn": _l("Withdrawn")}
@@ -58,6 +70,7 @@ class Claim(db.Model):
     office_note: Mapped[str | None] = mapped_column(String(500))
 
     person: Mapped[Person] = relationship()
+    campaign = relationship("Campaign")
     submitted_by = relationship("User", foreign_keys=[submitted_by_id])
     head_by = relationship("User", foreign_keys=[head_by_id])
     office_by = relationship("User", foreign_keys=[office_by_id])
@@ -67,6 +80,17 @@ class Claim(db.Model):
     @property
     def audit_label(self) -> str:
         return f"{self.person.name if self.person else ''} · {self.title}"
+
+    @property
+    def decided(self) -> bool:
+        return self.state in (ClaimState.APPROVED, ClaimState.REJECTED, ClaimState.WITHDRAWN)
+
+    def move(self, to: ClaimState) -> None:
+        """Change state along the chain; any other move raises and changes nothing."""
+        if to not in TRANSITIONS[self.state]:
+            raise DomainError(_("A claim that is “%(state)s” cannot become “%(to)s”.",
+                                state=self.state.label, to=to.label))
+        self.state = to
 
     @property
     def audit_unit_path(self) -> str | None:
