@@ -212,8 +212,8 @@ def push_batch(campaign_id: int):
             db.session.rollback()
             return problem(409, "batch_conflict", str(e))
         except IntegrityError:
-            # The same batch id (or the same values) sent twice at once: the other request won;
-            # on a second look this one is a replay, a conflict or a change on top of it.
+            # The same batch id sent twice at once (unique per campaign): the other request won,
+            # and on a second look this one is its replay or a conflict.
             db.session.rollback()
             if attempt:
                 raise
