@@ -59,6 +59,8 @@ ACTIONS = {
     "kpi.import": _l("KPI values imported"),
     "kpi_entries.create": _l("KPI value entered for review"),
     "kpi_entries.update": _l("KPI entry reviewed"),
+    "api_keys.create": _l("API key created"),
+    "api_keys.update": _l("API key changed (revoked)"),
 }
 
 FIELDS = {
