@@ -5,14 +5,29 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import MultipleFileField
+from wtforms.validators import StopValidation
 
 from . import storage
 
 
+class FilesRequired:
+    """At least one file chosen (flask_wtf's FileRequired reads a single file only)."""
+    field_flags = {"required": True}
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if not any(getattr(f, "filename", "") for f in field.data or []):
+            raise StopValidation(str(self.message))
+
+
 def evidence_field(label=None, *, required: bool = True) -> MultipleFileField:
     description = _l("PDF, JPEG, PNG, Word (.docx) or Excel (.xlsx); several files may be chosen at once.")
+    validators = [FilesRequired(_l("Attach at least one evidence file."))] if required else []
     return MultipleFileField(label or (_l("Evidence files") if required else _l("Evidence files (optional)")),
-                             description=description, render_kw={"accept": storage.ACCEPT, "multiple": True})
+                             validators=validators, description=description,
+                             render_kw={"accept": storage.ACCEPT, "multiple": True})
 
 
 def uploads(field) -> list[storage.Upload]:

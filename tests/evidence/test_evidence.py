@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from review.claims import operations as claim_ops
 from review.claims.models import Claim
-from review.core.errors import DomainError
 from review.core.spreadsheet import workbook
 from review.evidence import storage
 from review.evidence.models import EvidenceFile
@@ -47,8 +46,8 @@ def test_accepted_types_are_decided_by_content(app, name, data, kind):
     ("旧格式.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100),
     ("图片.gif", b"GIF89a" + b"\x00" * 20),
     ("带宏.docx", office_zip("word/document.xml", {"word/vbaProject.bin": b"\x00" * 10})),
-    ("带宏.xlsm", office_zip("xl/workbook.xml",
-                           content_types=b'<Types><Override ContentType="application/vnd.ms-excel.sheet.macroEnabled.main+xml"/></Types>')),
+    ("带宏.xlsm", office_zip("xl/workbook.xml", content_types=b'<Types><Override ContentType='
+                           b'"application/vnd.ms-excel.sheet.macroEnabled.main+xml"/></Types>')),
     ("压缩包.zip", office_zip("other/thing.txt")),
     ("坏的.docx", b"PK\x03\x04 truncated"),
     ("svg.png", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
