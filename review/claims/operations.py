@@ -117,7 +117,7 @@ def actions_for(user: User, claim: Claim) -> Actions:
                  and is_office_for(user, claim.person)),
         withdraw=own and claim.kind == BONUS and claim.state in (ClaimState.SUBMITTED, ClaimState.ENDORSED),
         withdraw_deduction=(open_ and claim.kind == DEDUCTION and claim.state is ClaimState.APPROVED
-                            and is_office_for(user, claim.person)),
+                            and not own and is_office_for(user, claim.person)),
     )
 
 
@@ -311,6 +311,8 @@ def record_deduction(user: User, campaign: Campaign, person: Person, indicator: 
     It takes effect at once."""
     if not is_office_for(user, person):
         raise DomainError(_("Only the performance office of the person's unit can record a deduction."))
+    if user.person_id is not None and user.person_id == person.id:
+        raise DomainError(_("Nobody records or withdraws a deduction of their own."))
     _campaign_accepts(campaign)
     _subject(campaign, person)
     if _leaf(campaign, indicator, DeductionSource) is None:
@@ -338,6 +340,8 @@ def withdraw_deduction(user: User, claim: Claim, reason: str) -> None:
         raise DomainError(_("Only a deduction can be withdrawn by the office."))
     if not is_office_for(user, claim.person):
         raise DomainError(_("Only the performance office of the person's unit can withdraw a deduction."))
+    if user.person_id is not None and user.person_id == claim.person_id:
+        raise DomainError(_("Nobody records or withdraws a deduction of their own."))
     _campaign_accepts(claim.campaign)
     reason = _note(reason, _("Say why the deduction is withdrawn."))
     claim.move(ClaimState.WITHDRAWN)

@@ -115,8 +115,10 @@ def _office_kind(data: bytes) -> str | None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = zf.namelist()
-            types = zf.read("[Content_Types].xml") if "[Content_Types].xml" in names else None
-    except (zipfile.BadZipFile, KeyError, RuntimeError, NotImplementedError) as exc:
+            types = None
+            if "[Content_Types].xml" in names and zf.getinfo("[Content_Types].xml").file_size <= MB:
+                types = zf.read("[Content_Types].xml")   # a few kB in any real document
+    except (zipfile.BadZipFile, KeyError, RuntimeError, NotImplementedError, OSError) as exc:
         raise FileRejected(str(exc)) from exc
     if types is None or any(n.lower().endswith("vbaproject.bin") for n in names) or b"macroEnabled" in types:
         return None

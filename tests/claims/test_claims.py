@@ -259,6 +259,19 @@ def test_deductions_take_effect_at_once_and_can_be_withdrawn_by_the_office(world
     assert claim.state is ClaimState.WITHDRAWN and world.line(person, "inspection")["points"] == 10
 
 
+def test_the_office_neither_records_nor_withdraws_its_own_deductions(world):
+    me = world["office"].person
+    refused(ops.record_deduction, world["office"], world.campaign, me, "inspection", title="x", files=[pdf()],
+            match="of their own")
+    claim = ops.record_deduction(world["office2"], world.campaign, me, "inspection", title="考勤问题",
+                                 files=[pdf()])
+    db.session.commit()
+    assert not ops.actions_for(world["office"], claim).withdraw_deduction
+    assert ops.actions_for(world["office2"], claim).withdraw_deduction
+    refused(ops.withdraw_deduction, world["office"], claim, "我不同意", match="of their own")
+    assert claim.state is ClaimState.APPROVED
+
+
 def test_final_results_never_change(world):
     claim = endorsed(world)
     for step in ("close",):
