@@ -23,6 +23,8 @@ def demo_command(reset: bool, if_empty: bool):
     """Seed the demo county procuratorate (idempotent) and print one login per role."""
     if reset:
         wipe()
+        from ..evidence.storage import purge_orphans
+        purge_orphans()  # the wiped rows' evidence files
     elif demo_present():
         print_logins(demo_logins())
         click.echo("The demo institution is already present; nothing was changed.")

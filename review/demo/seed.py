@@ -202,6 +202,8 @@ def seed_plans_and_campaign(county: Unit, rng: random.Random) -> None:
         campaign_ops.set_manual_entry(campaign, person, "violations", 1, "年度内查实违反工作纪律一次", rescore=False)
     seed_ballots(campaign, rng)
     seed_kpis(campaign, people, rng)
+    from ..claims import demo as claims_demo
+    claims_demo.seed(campaign, {u.login: u for u in db.session.scalars(select(User))})
     recompute(campaign)
     leadership = versions.get(LEADERSHIP_PLAN)
     if leadership is not None:

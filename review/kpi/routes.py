@@ -264,7 +264,10 @@ def review(campaign_id: int, entry_id: int):
 @bp.get("/data-entry")
 @authenticated
 def my_campaigns():
-    """Open campaigns in which the user may enter values (staff: for their department)."""
+    """What the user may supply: missing KPI values of open campaigns (staff: for their department),
+    claims, the registers they keep, and for the office the claims and registers to run."""
+    from ..claims import operations as claim_ops
+    from ..registers.operations import keeps_any
     campaigns = db.session.scalars(select(Campaign).where(
         Campaign.state.in_([CampaignState.DRAFT, CampaignState.OPEN])).order_by(Campaign.id.desc())).all()
     usable = []
@@ -276,4 +279,7 @@ def my_campaigns():
                 usable.append(c)
         elif _entry_people(c):
             usable.append(c)
-    return render_template("kpi/my_campaigns.html", campaigns=usable)
+    waiting = len(claim_ops.head_queue(current_user)) + len(claim_ops.office_queue(current_user))
+    return render_template("kpi/my_campaigns.html", campaigns=usable, claims_waiting=waiting,
+                           has_person=current_user.person is not None,
+                           registers=current_user.role in READERS or keeps_any(current_user))

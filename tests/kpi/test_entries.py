@@ -121,7 +121,9 @@ def test_staff_enter_only_for_their_own_department_and_offices_only_in_scope(wor
 def test_entry_pages(world, client, auth):
     o, campaign, u = world
     auth.as_user(u["clerk"])
-    assert campaign.name in client.get("/data-entry").get_data(as_text=True)
+    hub = client.get("/data-entry").get_data(as_text=True)
+    # The hub offers the campaign's manual entries and the staff member's claims; not the office's tools.
+    assert campaign.name in hub and 'href="/claims/"' in hub and "/api-keys" not in hub
     url = f"/campaigns/{campaign.id}/kpis/entries"
     page = client.get(url).get_data(as_text=True)
     assert o["s1"][1].name in page and o["s2"][0].name not in page   # only the own department offered
