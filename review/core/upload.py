@@ -10,6 +10,7 @@ import os
 import secrets
 import time
 import zipfile
+from dataclasses import dataclass
 from typing import Any, Iterator
 
 from flask_babel import gettext as _
@@ -18,6 +19,23 @@ from python_calamine import CalamineWorkbook
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
 MAX_ZIP_MEMBERS = 2000
 MAX_COMPRESSION_RATIO = 200
+
+
+@dataclass
+class RowError:
+    """A problem of an imported file: its row as the user sees it (None: the whole file), the
+    column's title, and what is wrong."""
+    row: int | None
+    column: str
+    message: str
+
+
+def cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # Excel turns staff numbers into floats
+    return str(value).strip()
 
 
 class FileRejected(Exception):

@@ -22,6 +22,8 @@ from sqlalchemy import select
 
 from ..campaigns.models import Campaign, CampaignSubject
 from ..core import audit, upload
+from ..core.upload import RowError
+from ..core.upload import cell_text as _cell_text
 from ..core.timeutil import utcnow
 from ..database import bulk_insert
 from ..extensions import db
@@ -41,14 +43,6 @@ PREVIEW_LIMIT = 1000  # changes kept for the preview (the counts cover all of th
 
 def _norm(text: Any) -> str:
     return re.sub(r"\s+", "", str(text or "")).lower()
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # Excel turns staff numbers into floats
-    return str(value).strip()
 
 
 def _fmt(x: float | None) -> str:
@@ -102,13 +96,6 @@ def parse_value(m: Measure, raw: Any) -> tuple[float | None, str | None]:
         return None, _("%(value)s is outside %(min)s–%(max)s, the range of %(measure)s.",
                        value=_fmt(value), min=_fmt(m.min), max=_fmt(m.max), measure=m.name)
     return value, None
-
-
-@dataclass
-class RowError:
-    row: int | None
-    column: str
-    message: str
 
 
 @dataclass

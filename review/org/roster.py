@@ -26,7 +26,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import delete, insert, select, update
 
 from ..core import audit, upload
-from ..core.upload import FileRejected, decode_text, sniff_kind  # noqa: F401  (re-exported)
+from ..core.upload import FileRejected, RowError, decode_text, sniff_kind  # noqa: F401  (re-exported)
+from ..core.upload import cell_text as _cell_text
 from ..core.spreadsheet import text_cell
 from ..extensions import db
 from .terminology import all_categories, role_labels
@@ -94,13 +95,6 @@ def read_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
 
 
 @dataclass
-class RowError:
-    row: int
-    column: str
-    message: str
-
-
-@dataclass
 class Change:
     staff_no: str
     name: str
@@ -130,14 +124,6 @@ class ImportResult:
         return _("Rows: %(rows)s. New people: %(created)s; updated: %(updated)s; unchanged: %(unchanged)s.",
                  rows=format_decimal(self.rows), created=format_decimal(self.created),
                  updated=format_decimal(self.updated), unchanged=format_decimal(self.unchanged))
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # Excel turns staff numbers into floats
-    return str(value).strip()
 
 
 def _parse_date(value: Any) -> date:
