@@ -260,3 +260,34 @@ def test_cli_import_with_dry_run(world, app, tmp_path):
     path.write_bytes(xlsx([["工号", "办案数"], ["nobody", 7]]))
     result = runner.invoke(args=["scores", "import", str(campaign.id), str(path)])
     assert result.exit_code != 0 and "row 2" in result.output and "nobody" in result.output
+
+
+@pytest.mark.parametrize("doctype,reference", [
+    ('<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>', "&xxe;"),
+    ('<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+     '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>', "&d;"),
+])
+def test_xml_entities_in_a_workbook_are_never_expanded(world, doctype, reference):
+    """An external entity (file disclosure) or nested entities (billion laughs) in a sheet's XML:
+    the workbook is refused or read without expanding them; nothing is written either way."""
+    import zipfile
+    o, campaign = world
+    a = o["s1"][0]
+    source = zipfile.ZipFile(io.BytesIO(xlsx([["工号", "办案数"], [a.staff_no, "PLACEHOLDER"]])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                text = text.replace("?>", "?>" + doctype, 1) if text.startswith("<?xml") else doctype + text
+                data = text.replace("PLACEHOLDER", reference).encode()
+            if item.filename == "xl/sharedStrings.xml":
+                data = data.decode().replace("PLACEHOLDER", reference).encode()
+            zf.writestr(item, data)
+    report = import_file(campaign, out.getvalue(), apply=True)
+    db.session.rollback()
+    said = " ".join(e.message for e in report.errors) + " ".join(str(c.after) for c in report.changes)
+    assert "root:" not in said and "aaaaaaaaaa" not in said
+    assert not report.ok        # the entity is not a number, or the workbook is refused
+    assert values_of(campaign) == {} and records(campaign) == 0
