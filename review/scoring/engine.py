@@ -73,6 +73,9 @@ class PersonInputs:
     # (message key, parameters) of review/scoring/messages.py, e.g. the import batch of a KPI value
     # or each approved claim behind a bonus.
     sources: dict[str, list[tuple[str, dict]]] = field(default_factory=dict)
+    # Corrections decided on review (复核), by indicator code: (points the line gets, reason). They
+    # replace the computed points of the line, which the explanation keeps.
+    adjustments: dict[str, tuple[float, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -218,6 +221,12 @@ class _Scorer:
                                         points=_n(line.points)))
         key = f"kpi:{src.measure}" if isinstance(src, KpiSource) else node.code
         line.notes.extend(t(lang, message, **params) for message, params in data.sources.get(key, ()))
+        if node.code in data.adjustments:
+            points, reason = data.adjustments[node.code]
+            before = line.points
+            line.points = _clamp(points, 0.0, top) if not node.extra else max(0.0, points)
+            line.notes.append(t(lang, "adjusted", before="—" if before is None else _n(before),
+                                after=_n(line.points), reason=reason or "—"))
         return line
 
     def _rollup(self, line: Line, how: str, periods: list[tuple[str, float, float]], top: float) -> None:

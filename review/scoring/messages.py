@@ -46,6 +46,8 @@ MESSAGES = {
     "incomplete": ("%(n)s 项指标尚无数据，总分为暂计，暂不评定等次",
                    "%(n)s indicators have no data yet: the total is provisional and no grade is given"),
     "check": ("%(name)s：为组内平均的 %(ratio)s，要求 %(range)s", "%(name)s: %(ratio)s of the group average, expected %(range)s"),
+    "adjusted": ("复核调整：由 %(before)s 分调整为 %(after)s 分（%(reason)s）",
+                 "adjusted on review from %(before)s to %(after)s points (%(reason)s)"),
     "src_batch": ("来源：%(what)s，%(date)s 导入", "source: %(what)s, imported %(date)s"),
     "src_entry": ("来源：补录（%(reason)s），%(reviewer)s 于 %(date)s 审核通过",
                   "source: entered by hand (%(reason)s), approved by %(reviewer)s on %(date)s"),

@@ -250,3 +250,27 @@ def test_ties_break_as_declared_property(pairs):
                 assert x.rank_category < y.rank_category
             elif kx == ky:
                 assert x.rank_category == y.rank_category
+
+
+def test_an_adjustment_on_review_replaces_a_lines_points_and_says_so():
+    from review.plans.yaml_io import load_plan
+    from review.scoring import PersonInputs, Subject, score_campaign
+    plan = load_plan("""
+name: 复核测试
+year: 2025
+mode: points
+indicators:
+  - {code: work, name: 工作, points: 60, source: {type: manual}}
+  - {code: check, name: 检查, points: 40, source: {type: deduction, per_occurrence: 10}}
+grades:
+  rules:
+    - {grade: 合格}
+""")
+    person = Subject(1, "001", "甲", "quota", "县院")
+    inputs = PersonInputs(manual={"work": (50, "评定")}, occurrences={"check": 2},
+                          adjustments={"check": (35, "申诉查实一次检查问题不成立"), "work": (80, "超出上限")})
+    r = score_campaign(plan, [person], {1: inputs})[0]
+    lines = {line.code: line for line in r.lines}
+    assert lines["check"].points == 35 and lines["work"].points == 60   # kept within the item's maximum
+    assert r.total == 95
+    assert any("20" in n and "35" in n and "不成立" in n for n in lines["check"].notes)
