@@ -78,17 +78,55 @@ class PersonInputs:
     adjustments: dict[str, tuple[float, str]] = field(default_factory=dict)
 
 
-@dataclass
+Text = tuple[str, dict]  # a message key of review/scoring/messages.py and its parameters
+
+
+def render(lang: str, text: Text) -> str:
+    """A message with its numbers written as the explanations write them (at most two decimals)."""
+    key, params = text
+    return t(lang, key, **{k: _n(v) if isinstance(v, float) else v for k, v in params.items()})
+
+
 class Line:
-    code: str
-    path: tuple[str, ...]
-    source: str
-    max_points: float
-    points: float | None           # None: no data yet (counted as 0 in sums)
-    weight: float | None           # weight in its parent (weights mode)
-    raw: str
-    explanation: str
-    notes: list[str] = field(default_factory=list)
+    """One leaf's result. Its texts (raw value, explanation, notes) are kept as message keys and
+    numbers and written out only when read: scoring a province computes 600,000 lines, and most
+    of their texts are only ever read one person at a time."""
+
+    __slots__ = ("code", "path", "source", "max_points", "points", "weight", "lang", "_raw", "_explanation",
+                 "_notes")
+
+    def __init__(self, code: str, path: tuple[str, ...], source: str, max_points: float,
+                 points: float | None = None, weight: float | None = None, lang: str = "zh"):
+        self.code, self.path, self.source, self.max_points = code, path, source, max_points
+        self.points = points   # None: no data yet (counted as 0 in sums)
+        self.weight = weight   # weight in its parent (weights mode)
+        self.lang = lang
+        self._raw: float | str | list[Text] = ""
+        self._explanation: list[Text] = [("missing", {})]
+        self._notes: list[Text] = []
+
+    def explain(self, key: str, **params) -> None:
+        self._explanation = [(key, params)]
+
+    def note(self, key: str, **params) -> None:
+        self._notes.append((key, params))
+
+    @property
+    def raw(self) -> str:
+        raw = self._raw
+        if isinstance(raw, float):
+            return _n(raw)
+        if isinstance(raw, list):
+            return "; ".join(render(self.lang, text) for text in raw)
+        return raw
+
+    @property
+    def explanation(self) -> str:
+        return "; ".join(render(self.lang, text) for text in self._explanation)
+
+    @property
+    def notes(self) -> list[str]:
+        return [render(self.lang, text) for text in self._notes]
 
 
 @dataclass
@@ -170,63 +208,64 @@ class _Scorer:
     # --- one leaf ---
 
     def leaf(self, subject: Subject, node: Node, path: tuple[str, ...]) -> Line:
-        src, data, top, lang = node.source, self.inputs[subject.id], self.max_points[node.code], self.lang
-        line = Line(node.code, path, getattr(src, "type", "?"), top, None, node.weight, "", t(lang, "missing"))
+        src, data, top = node.source, self.inputs[subject.id], self.max_points[node.code]
+        line = Line(node.code, path, src.type if src is not None else "?", top, None, node.weight, self.lang)
         if node.rollup and data.periods.get(node.code):
             self._rollup(line, node.rollup, data.periods[node.code], top)
         elif isinstance(src, BallotSource):
             self._ballot(line, src, data.ballots.get(node.code, {}), top, data.withheld.get(node.code, set()),
                          data.pooled.get(node.code, set()))
-        elif isinstance(src, SurveySource):
-            if node.code in data.surveys:
-                index = data.surveys[node.code]
-                line.raw = _n(index)
-                line.points = survey_points(src, index, top)
-                if src.bands:
-                    band = survey_band(src, index)
-                    if band is None:
-                        line.explanation = t(lang, "survey_none", index=_n(index))
-                    else:
-                        line.explanation = t(lang, "survey_band", index=_n(index), min=_n(band[0]),
-                                             fraction=_n(band[1]), max=_n(top), points=_n(line.points))
-                else:
-                    line.explanation = t(lang, "survey_linear", index=_n(index), max=_n(top), points=_n(line.points))
         elif isinstance(src, KpiSource):
-            if src.measure in data.kpis:
-                self._kpi(line, src, subject, data.kpis[src.measure], top)
+            value = data.kpis.get(src.measure)
+            if value is not None:
+                self._kpi(line, src, subject, value, top)
         elif isinstance(src, BonusSource):
             n = data.occurrences.get(node.code, 0)
             raw = n * src.per_occurrence
             # An item never gives more than its own weight or points, extra items included.
             cap = min(src.cap if src.cap is not None else math.inf, top)
             line.points = min(raw, cap)
-            line.raw = _n(n)
-            line.explanation = t(lang, "bonus", n=_n(n), per=_n(src.per_occurrence), raw=_n(raw),
-                                 cap=_n(cap) if cap != math.inf else "—", points=_n(line.points))
+            line._raw = float(n)
+            line.explain("bonus", n=float(n), per=src.per_occurrence, raw=float(raw),
+                         cap=float(cap) if cap != math.inf else "—", points=line.points)
         elif isinstance(src, DeductionSource):
             n = data.occurrences.get(node.code, 0)
             raw = min(n * src.per_occurrence, src.cap if src.cap is not None else math.inf)
             line.points = max(0.0, top - raw)
-            line.raw = _n(n)
-            line.explanation = t(lang, "deduction", max=_n(top), n=_n(n), per=_n(src.per_occurrence), raw=_n(raw),
-                                 points=_n(line.points))
+            line._raw = float(n)
+            line.explain("deduction", max=top, n=float(n), per=src.per_occurrence, raw=float(raw),
+                         points=line.points)
+        elif isinstance(src, SurveySource):
+            if node.code in data.surveys:
+                index = data.surveys[node.code]
+                line._raw = float(index)
+                line.points = survey_points(src, index, top)
+                if src.bands:
+                    band = survey_band(src, index)
+                    if band is None:
+                        line.explain("survey_none", index=float(index))
+                    else:
+                        line.explain("survey_band", index=float(index), min=band[0], fraction=band[1], max=top,
+                                     points=line.points)
+                else:
+                    line.explain("survey_linear", index=float(index), max=top, points=line.points)
         elif isinstance(src, ManualSource):
             if node.code in data.manual:
                 entered, reason = data.manual[node.code]
-                line.raw = _n(entered)
+                line._raw = float(entered)
                 line.points = _clamp(entered, 0.0, top)
-                line.explanation = t(lang, "manual", points=_n(line.points), reason=reason or "—")
+                line.explain("manual", points=line.points, reason=reason or "—")
                 if line.points != entered:
-                    line.notes.append(t(lang, "manual_clamped", entered=_n(entered), max=_n(top),
-                                        points=_n(line.points)))
-        key = f"kpi:{src.measure}" if isinstance(src, KpiSource) else node.code
-        line.notes.extend(t(lang, message, **params) for message, params in data.sources.get(key, ()))
-        if node.code in data.adjustments:
+                    line.note("manual_clamped", entered=float(entered), max=top, points=line.points)
+        sources = data.sources.get(f"kpi:{src.measure}" if isinstance(src, KpiSource) else node.code)
+        if sources:
+            line._notes.extend(sources)
+        if data.adjustments and node.code in data.adjustments:
             points, reason = data.adjustments[node.code]
             before = line.points
             line.points = _clamp(points, 0.0, top) if not node.extra else max(0.0, points)
-            line.notes.append(t(lang, "adjusted", before="—" if before is None else _n(before),
-                                after=_n(line.points), reason=reason or "—"))
+            line.note("adjusted", before="—" if before is None else float(before), after=line.points,
+                      reason=reason or "—")
         return line
 
     def _rollup(self, line: Line, how: str, periods: list[tuple[str, float, float]], top: float) -> None:
@@ -235,76 +274,74 @@ class _Scorer:
         parts = "；".join(f"{label} {_n(points)}/{_n(maximum)}" for label, points, maximum in periods)
         fractions = [points / maximum if maximum else 0.0 for _label, points, maximum in periods]
         if how == "sum":
-            raw = sum(points for _label, points, _max in periods)
+            raw = float(sum(points for _label, points, _max in periods))
             line.points = min(raw, top)
-            line.explanation = t(self.lang, "rollup_sum", parts=parts, raw=_n(raw), max=_n(top),
-                                 points=_n(line.points))
+            line.explain("rollup_sum", parts=parts, raw=raw, max=top, points=line.points)
         else:
             fraction = rollup(fractions, how)
             line.points = _clamp(fraction) * top
-            line.explanation = t(self.lang, "rollup_" + how, parts=parts, fraction=_n(fraction), max=_n(top),
-                                 points=_n(line.points))
-        line.raw = parts
+            line.explain("rollup_" + how, parts=parts, fraction=fraction, max=top, points=line.points)
+        line._raw = parts
 
     def _ballot(self, line: Line, src: BallotSource, groups: dict[str, tuple[float, int]], top: float,
                 withheld: set[str] = frozenset(), pooled: set[str] = frozenset()) -> None:
         scale = self.scales[src.scale]
-        declared = [(g, w) for g, w in src.groups if g not in pooled]
-        pool_weight = sum(w for g, w in src.groups if g in pooled)
-        if pool_weight and groups.get("others", (0, 0))[1] > 0:
-            declared.append(("others", pool_weight))
-        present = [(g, w) for g, w in declared if groups.get(g, (0, 0))[1] > 0]
-        if not present:
+        lang = self.lang
+        if pooled:
+            declared = [(g, w) for g, w in src.groups if g not in pooled]
+            pool_weight = sum(w for g, w in src.groups if g in pooled)
+            if pool_weight and groups.get("others", (0, 0))[1] > 0:
+                declared.append(("others", pool_weight))
+        else:
+            declared = src.groups
+        weight_present = sum(w for g, w in declared if groups.get(g, (0, 0))[1] > 0)
+        if not weight_present:
             # Say why there is no score when ballots exist but stay hidden.
-            line.notes.extend(t(self.lang, "group_withheld", group=group_name(self.lang, g), weight=_n(w))
-                              for g, w in src.groups if g in withheld)
+            for g, w in src.groups:
+                if g in withheld:
+                    line.note("group_withheld", group=group_name(lang, g), weight=float(w))
             return
-        weight_present = sum(w for _, w in present)
         fraction, parts = 0.0, []
+        low, high = scale.min_value, scale.max_value
         for g, w in declared:
             total, count = groups.get(g, (0.0, 0))
             if count <= 0:
-                key = "group_withheld" if g in withheld else "group_absent"
-                line.notes.append(t(self.lang, key, group=group_name(self.lang, g), weight=_n(w)))
+                line.note("group_withheld" if g in withheld else "group_absent", group=group_name(lang, g),
+                          weight=float(w))
                 continue
             mean = total / count
-            if src.mapping == "range":
-                f = (mean - scale.min_value) / (scale.max_value - scale.min_value)
-            else:
-                f = mean / scale.max_value
-            share = w / weight_present if weight_present else 0
-            fraction += share * _clamp(f)
-            name = group_name(self.lang, g)
+            f = (mean - low) / (high - low) if src.mapping == "range" else mean / high
+            share = w / weight_present
+            fraction += share * (0.0 if f < 0 else 1.0 if f > 1 else f)
             if g == "others":
-                sep = ", " if self.lang == "en" else "、"
-                name = t(self.lang, "pooled", groups=sep.join(group_name(self.lang, p) for p, _w in src.groups
-                                                              if p in pooled))
-            parts.append(t(self.lang, "group", group=name, weight=_n(share * 100),
-                           mean=_n(mean), top=_n(scale.max_value), count=count))
+                sep = ", " if lang == "en" else "、"
+                name = t(lang, "pooled", groups=sep.join(group_name(lang, p) for p, _w in src.groups if p in pooled))
+            else:
+                name = group_name(lang, g)
+            parts.append(("group", {"group": name, "weight": share * 100, "mean": mean, "top": high,
+                                    "count": count}))
         line.points = _clamp(fraction) * top
-        line.raw = "; ".join(parts)
-        line.explanation = "; ".join(parts + [t(self.lang, "ballot_total", fraction=_n(fraction), max=_n(top),
-                                                points=_n(line.points))])
+        line._raw = parts
+        line._explanation = parts + [("ballot_total", {"fraction": fraction, "max": top, "points": line.points})]
 
     def _kpi(self, line: Line, src: KpiSource, subject: Subject, value: float, top: float) -> None:
-        lang = self.lang
-        line.raw = _n(value)
-        if src.method == "linear":
+        value = float(value)
+        line._raw = value
+        method = src.method
+        if method == "linear":
             f = _clamp((value - src.low) / (src.high - src.low))
             line.points = f * top
-            line.explanation = t(lang, "linear", value=_n(value), low=_n(src.low), high=_n(src.high),
-                                 fraction=_n(f), max=_n(top), points=_n(line.points))
-        elif src.method == "ratio":
-            f = _clamp(value / src.target, 0.0, src.cap)
-            line.points = min(f * top, top)
-            line.explanation = t(lang, "ratio", value=_n(value), target=_n(src.target), fraction=_n(f),
-                                 max=_n(top), points=_n(line.points))
-        elif src.method == "lower_better":
+            line.explain("linear", value=value, low=src.low, high=src.high, fraction=f, max=top, points=line.points)
+        elif method == "lower_better":
             f = _clamp((src.worst - value) / (src.worst - src.best))
             line.points = f * top
-            line.explanation = t(lang, "lower_better", value=_n(value), best=_n(src.best), worst=_n(src.worst),
-                                 fraction=_n(f), max=_n(top), points=_n(line.points))
-        elif src.method == "relative":
+            line.explain("lower_better", value=value, best=src.best, worst=src.worst, fraction=f, max=top,
+                         points=line.points)
+        elif method == "ratio":
+            f = _clamp(value / src.target, 0.0, src.cap)
+            line.points = min(f * top, top)
+            line.explain("ratio", value=value, target=src.target, fraction=f, max=top, points=line.points)
+        elif method == "relative":
             avg = self._group_mean(src.measure, subject, src.within)
             better = (avg - value) if src.lower_is_better else (value - avg)
             steps = math.floor(abs(better) / src.step + EPS)
@@ -314,19 +351,17 @@ class _Scorer:
             else:
                 delta = -min(delta, src.max_sub if src.max_sub is not None else math.inf)
             line.points = _clamp(src.base + delta, 0.0, top)
-            line.explanation = t(lang, "relative", value=_n(value), avg=_n(avg), steps=steps,
-                                 direction=t(lang, "better" if better >= 0 else "worse"), per_step=_n(src.per_step),
-                                 base=_n(src.base), sign="+" if delta >= 0 else "−", delta=_n(abs(delta)),
-                                 points=_n(line.points))
-        elif src.method == "rank":
+            line.explain("relative", value=value, avg=avg, steps=steps,
+                         direction=t(self.lang, "better" if better >= 0 else "worse"), per_step=src.per_step,
+                         base=src.base, sign="+" if delta >= 0 else "−", delta=float(abs(delta)), points=line.points)
+        elif method == "rank":
             ordered = self._group_sorted(src.measure, subject, src.within)
             n = len(ordered)
             better = bisect_left(ordered, value - EPS) if src.lower_is_better else n - bisect_right(ordered, value + EPS)
             rank = better + 1
             f = (n - rank) / (n - 1) if n > 1 else 1.0
             line.points = f * top
-            line.explanation = t(lang, "rank", value=_n(value), rank=rank, n=n, fraction=_n(f), max=_n(top),
-                                 points=_n(line.points))
+            line.explain("rank", value=value, rank=rank, n=n, fraction=f, max=top, points=line.points)
 
     # --- one person ---
 
