@@ -11,3 +11,4 @@ from .kpi import models as kpi_models  # noqa: F401
 from .registers import models as register_models  # noqa: F401
 from .claims import models as claim_models  # noqa: F401
 from .evidence import models as evidence_models  # noqa: F401
+from .appeals import models as appeal_models  # noqa: F401

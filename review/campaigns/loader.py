@@ -46,6 +46,7 @@ def gather(campaign: Campaign, lang: str = "zh") -> tuple:
     _gather_kpis(campaign, inputs)
     _gather_claims(campaign, kinds, inputs)
     _gather_registers(campaign, kinds, inputs, lang)
+    from ..appeals.adjustments import gather as gather_adjustments; gather_adjustments(campaign, inputs)
     rolled = {node.code for _path, node in plan.leaves() if node.rollup}
     if rolled and campaign.period_kind is PeriodKind.YEAR:
         _gather_periods(campaign, rolled, inputs)

@@ -64,8 +64,10 @@ def refresh_subjects(campaign: Campaign) -> None:
     regenerate_assignments(campaign)
 
 
-def move(campaign: Campaign, action: str, *, until: date | None = None) -> None:
-    """Apply a lifecycle action (open, close, reopen, publish, finalize); recompute on the way."""
+def move(campaign: Campaign, action: str, *, until: date | None = None, today: date | None = None) -> None:
+    """Apply a lifecycle action (open, close, reopen, publish, finalize); recompute on the way.
+    ``today`` stands for the current day in the publication checks (the demo's past campaign).
+    Making results final refuses while an appeal waits, and takes version 1 of the final results."""
     if action == "open":
         campaign.open()
     elif action == "close":
@@ -80,14 +82,19 @@ def move(campaign: Campaign, action: str, *, until: date | None = None) -> None:
     elif action == "publish":
         if until is None:
             raise DomainError(_("Publishing needs the last day of the publication period."))
-        campaign.publish(until)
+        campaign.publish(until, today)
     elif action == "finalize":
-        campaign.finalize()
+        campaign.finalize(today)
+        from ..appeals.operations import before_finalize
+        before_finalize(campaign)
     else:
         raise DomainError(_("Unknown action %(a)s.", a=action))
     db.session.flush()
     audit.record(f"campaigns.{action}", campaign)
     recompute(campaign, force=True)
+    if action == "finalize":
+        from ..appeals.versions import snapshot
+        snapshot(campaign)
 
 
 # Sources whose values the performance office enters by hand (points, or occurrences).

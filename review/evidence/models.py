@@ -1,5 +1,6 @@
-"""An uploaded evidence file. The bytes live under the instance folder by a random name; the
-row keeps the original name, the sniffed type, the size and a SHA-256 for integrity."""
+"""An uploaded evidence file of a claim, a register entry or an appeal. The bytes live under the
+instance folder by a random name; the row keeps the original name, the sniffed type, the size and a
+SHA-256 for integrity."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -20,6 +21,7 @@ class EvidenceFile(db.Model):
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
     register_entry_id: Mapped[int | None] = mapped_column(ForeignKey("register_entries.id", ondelete="CASCADE"),
                                                           index=True)
+    appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeals.id", ondelete="CASCADE"), index=True)
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
@@ -30,6 +32,7 @@ class EvidenceFile(db.Model):
 
     claim = relationship("Claim", back_populates="evidence")
     register_entry = relationship("RegisterEntry", backref="evidence")
+    appeal = relationship("Appeal", back_populates="evidence")
 
     @property
     def audit_label(self) -> str:

@@ -176,8 +176,8 @@ _NEW = "evidence_written"   # session.info: paths of files written in the curren
 _GONE = "evidence_deleted"  # session.info: paths of files whose rows were deleted
 
 
-def store(files: Iterable[Checked], *, user=None, claim=None, register_entry=None) -> list[EvidenceFile]:
-    """Write checked files and add their rows (to a claim or a register entry)."""
+def store(files: Iterable[Checked], *, user=None, claim=None, register_entry=None, appeal=None) -> list[EvidenceFile]:
+    """Write checked files and add their rows (to a claim, a register entry or an appeal)."""
     rows = []
     for f in files:
         stored = secrets.token_hex(20)
@@ -192,6 +192,8 @@ def store(files: Iterable[Checked], *, user=None, claim=None, register_entry=Non
             row.claim = claim
         if register_entry is not None:
             row.register_entry = register_entry
+        if appeal is not None:
+            row.appeal = appeal
         db.session.add(row)
         rows.append(row)
     db.session.flush()

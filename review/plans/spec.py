@@ -221,6 +221,9 @@ class Plan:
     bonus_above_total: bool = False
     scales: dict[str, Scale] = field(default_factory=dict)  # plan-specific scales, beside the shipped ones
     measures: dict[str, Measure] = field(default_factory=dict)  # declared measures (names, ranges)
+    # Once the campaign is published, the people appraised also see the ranking list (name, department,
+    # total, rank, grade) and not only their own results (``publication: {ranking: true}``).
+    publish_ranking: bool = False
 
     @property
     def total(self) -> float:

@@ -18,7 +18,8 @@ from .spec import (COMPARE_WITHIN, RATER_GROUPS, REGISTERS, ROLLUPS, Appraises, 
 
 CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 PLAN_KEYS = {"name", "year", "version", "mode", "description", "appraises", "scales", "indicators", "grades",
-             "vetoes", "checks", "bonus_above_total", "measures"}
+             "vetoes", "checks", "bonus_above_total", "measures", "publication"}
+PUBLICATION_KEYS = {"ranking"}
 MEASURE_KEYS = {"name", "name_en", "unit", "min", "max", "integer"}
 NODE_KEYS = {"code", "name", "name_en", "weight", "points", "children", "source", "extra", "rollup"}
 SOURCE_KEYS = {
@@ -120,6 +121,7 @@ class _Reader:
             vetoes=self.vetoes(data.get("vetoes") or []), checks=self.checks(data.get("checks") or []),
             bonus_above_total=bool(data.get("bonus_above_total", False)), scales=scales,
             measures=self.measures(data.get("measures") or {}),
+            publish_ranking=self.publication(data.get("publication")),
         )
         if nodes:
             self.sums(plan)
@@ -162,6 +164,21 @@ class _Reader:
                          _("unknown leader role %(code)s (chief, deputy, member, head)", code=r))
         unit = data.get("unit")
         return Appraises(tuple(cats), tuple(roles), str(unit) if unit is not None else None)
+
+    def publication(self, data) -> bool:
+        """What the people appraised see once results are published: ``ranking: true`` adds the
+        ranking list to their own results."""
+        if data is None:
+            return False
+        if not isinstance(data, dict):
+            self.bad("publication", _("must be a mapping such as {ranking: true}"))
+            return False
+        self.unknown(data, PUBLICATION_KEYS, "publication")
+        ranking = data.get("ranking", False)
+        if not isinstance(ranking, bool):
+            self.bad("publication › ranking", _("ranking must be true or false"))
+            return False
+        return ranking
 
     def measures(self, data) -> dict[str, Measure]:
         out: dict[str, Measure] = {}
@@ -580,6 +597,8 @@ def plan_to_dict(plan: Plan) -> dict:
         out["checks"] = checks
     if plan.bonus_above_total:
         out["bonus_above_total"] = True
+    if plan.publish_ranking:
+        out["publication"] = {"ranking": True}
     return out
 
 
