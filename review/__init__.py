@@ -86,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     from .registers.routes import bp as registers_bp
     from .evidence.routes import bp as evidence_bp
     from .kpi.routes import bp as kpi_bp
+    from .appeals.routes import bp as appeals_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -106,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(api_keys_bp)
     app.register_blueprint(kpi_bp)
+    app.register_blueprint(appeals_bp)
 
 
 def register_hooks(app: Flask) -> None:

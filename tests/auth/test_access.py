@@ -119,6 +119,20 @@ ROUTES = [
     ("POST", "/registers/entries/999999/delete", EDITORS),
     ("GET", "/registers/keepers", EDITORS),
     ("POST", "/registers/keepers", EDITORS),
+    # publication and appeals
+    ("GET", "/my/results", ALL),
+    ("GET", "/my/results/{campaign}", ALL),           # 404 unless published and appraising the user
+    ("GET", "/my/results/{campaign}/ranking", ALL),   # the same, and only when the plan publishes it
+    ("POST", "/my/results/{campaign}/appeal", ALL),
+    ("GET", "/appeals/999999", ALL),                  # someone else's appeal or none: 404, never shown
+    ("POST", "/appeals/999999/withdraw", ALL),
+    ("POST", "/appeals/999999/decide", EDITORS),
+    ("GET", "/appeals/", READERS),
+    ("GET", "/appeals/campaigns/{campaign}", READERS),
+    ("POST", "/appeals/adjustments/999999/withdraw", EDITORS),
+    ("GET", "/appeals/campaigns/{campaign}/versions", READERS),
+    ("GET", "/appeals/campaigns/{campaign}/versions/1", READERS),
+    ("POST", "/appeals/campaigns/{campaign}/corrections", EDITORS),
 ]
 
 
