@@ -85,6 +85,29 @@ def disclosed(campaign: Campaign, ratee_ids: list[int] | None = None) -> dict[Ke
     return out
 
 
+def disclosed_sums(campaign: Campaign) -> dict[Key, tuple[dict[str, tuple[float, int]], tuple[str, ...],
+                                                           tuple[str, ...]]]:
+    """What scoring needs of :func:`disclosed`, per ratee and indicator: (sum, count) of every stored
+    group (``others`` the pool), the pooled and the withheld groups. One GROUP BY without the values:
+    the count at close stored only what may be shown, so sums of stored answers disclose nothing more."""
+    out: dict[Key, tuple[dict[str, tuple[float, int]], tuple[str, ...], tuple[str, ...]]] = {}
+    for ratee, group, code, total, n in db.session.execute(
+            select(AnonymousAnswer.ratee_id, AnonymousAnswer.group, AnonymousAnswer.indicator,
+                   func.sum(AnonymousAnswer.value), func.count())
+            .where(AnonymousAnswer.campaign_id == campaign.id)
+            .group_by(AnonymousAnswer.ratee_id, AnonymousAnswer.group, AnonymousAnswer.indicator)):
+        entry = out.get((ratee, code))
+        if entry is None:
+            entry = out[(ratee, code)] = ({}, (), ())
+        entry[0][group.value] = (float(total), int(n))
+    for note in db.session.scalars(select(BallotSuppression).where(BallotSuppression.campaign_id == campaign.id)):
+        groups = out.get((note.ratee_id, note.indicator), ({}, (), ()))[0]
+        out[(note.ratee_id, note.indicator)] = (
+            groups, tuple(note.pooled.split(",")) if note.pooled else (),
+            tuple(note.withheld.split(",")) if note.withheld else ())
+    return out
+
+
 @dataclass(frozen=True)
 class BallotIndicator:
     code: str

@@ -58,17 +58,15 @@ def _gather_ballots(campaign: Campaign, inputs: dict[int, PersonInputs]) -> None
     through (review/ballots/disclosure.py): the engine never uses what a page may not show, so no
     score can be combined with a page to reveal a hidden group."""
     from ..ballots import results
-    for (ratee, code), d in results.disclosed(campaign).items():
-        if ratee not in inputs:
+    for (ratee, code), (groups, pooled, withheld) in results.disclosed_sums(campaign).items():
+        data = inputs.get(ratee)
+        if data is None:
             continue
-        data = inputs[ratee]
-        for group, tally in d.shown.items():
-            data.ballots.setdefault(code, {})[group] = (tally.total, tally.count)
-        if d.others is not None:
-            data.ballots.setdefault(code, {})["others"] = (d.others.total, d.others.count)
-            data.pooled[code] = set(d.pooled)
-        if d.withheld:
-            data.withheld.setdefault(code, set()).update(d.withheld)
+        data.ballots.setdefault(code, {}).update(groups)
+        if pooled and "others" in groups:
+            data.pooled[code] = set(pooled)
+        if withheld:
+            data.withheld.setdefault(code, set()).update(withheld)
     for (ratee, code), groups in results.named_tallies(campaign).items():
         if ratee in inputs:
             for group, tally in groups.items():
