@@ -84,12 +84,12 @@ def active(campaign_id: int, person_id: int, indicator: str) -> Adjustment | Non
         Adjustment.indicator == indicator, Adjustment.withdrawn_at.is_(None)).with_for_update())
 
 
-def add(user, campaign, change: Change, *, appeal=None, version: int | None = None) -> Adjustment:
-    """Record a checked change; an active adjustment of the same line is replaced (withdrawn, and
-    pointing to the new one). Does not recompute: the caller does, once."""
+def add(user, campaign, change: Change, *, appeal=None, version: int | None = None, at=None) -> Adjustment:
+    """Record a checked change (decided at ``at``, now by default); an active adjustment of the same
+    line is replaced (withdrawn, and pointing to the new one). Does not recompute: the caller does, once."""
     code, points, reason = checked(campaign, change)
     before = active(campaign.id, change.person.id, code)
-    now = utcnow()
+    now = at or utcnow()
     if before is not None:
         before.withdrawn_at, before.withdrawn_by_id = now, user.id if user is not None else None
         db.session.flush()   # the partial unique index allows one active adjustment per line

@@ -206,7 +206,7 @@ def accept(user: User, appeal: Appeal, outcome: str, changes: list[tuple[str, ob
     if len(set(codes)) != len(codes):
         raise DomainError(_("Each indicator can be adjusted once per decision."))
     campaign = appeal.campaign
-    rows = [adjustments.add(user, campaign, Change(appeal.person, code, points, reason), appeal=appeal)
+    rows = [adjustments.add(user, campaign, Change(appeal.person, code, points, reason), appeal=appeal, at=at)
             for code, points, reason in changes]
     appeal.move(AppealState.ACCEPTED)
     appeal.reviewed_by_id, appeal.reviewed_at, appeal.outcome = user.id, at or utcnow(), outcome

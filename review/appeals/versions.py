@@ -34,9 +34,10 @@ def latest_number(campaign: Campaign) -> int:
                              .where(ResultVersion.campaign_id == campaign.id)) or 0
 
 
-def snapshot(campaign: Campaign, reason: str | None = None) -> ResultVersion:
-    """Copy the campaign's current results into a new version (one INSERT … SELECT)."""
-    actor_id, _label, _ip = audit.current_actor()
+def snapshot(campaign: Campaign, reason: str | None = None, *, user: User | None = None) -> ResultVersion:
+    """Copy the campaign's current results into a new version (one INSERT … SELECT), made by ``user``
+    (by default whoever is acting: the logged-in user; nobody for the command line)."""
+    actor_id = user.id if user is not None else audit.current_actor()[0]
     version = ResultVersion(campaign_id=campaign.id, number=latest_number(campaign) + 1, reason=reason,
                             created_by_id=actor_id, created_at=utcnow())
     db.session.add(version)
@@ -134,7 +135,7 @@ def correct(user: User, campaign: Campaign, reason: str, changes: list[Change] =
         adjustments.add(user, campaign, change, version=number)
     previous = get(campaign, number - 1)
     recompute(campaign, force=True)
-    version = snapshot(campaign, reason)
+    version = snapshot(campaign, reason, user=user)
     changed = differences(previous, version)
     audit.record("results.correction", campaign,
                  summary=f"v{version.number}: {reason} ({len(changed)})"[:500])
