@@ -134,7 +134,7 @@ def _appeal(appeal_id: int) -> Appeal:
     return appeal
 
 
-def _appeal_page(appeal: Appeal, form: DecisionForm | None = None, status: int = 200):
+def _appeal_page(appeal: Appeal, form: DecisionForm | None = None, status: int = 200, errors: list[str] = ()):
     campaign = appeal.campaign
     actions = ops.actions_for(current_user, appeal)
     items = adjustments.items(campaign)
@@ -143,7 +143,7 @@ def _appeal_page(appeal: Appeal, form: DecisionForm | None = None, status: int =
     result = db.session.get(Result, (campaign.id, appeal.person_id))
     return render_template("appeals/view.html", appeal=appeal, campaign=campaign, actions=actions,
                            form=form if actions.review else None, result=result,
-                           items={i.code: i.path for i in items}, withdraw_form=FlaskForm(),
+                           items={i.code: i.path for i in items}, withdraw_form=FlaskForm(), errors=errors,
                            own=current_user.person_id == appeal.person_id), status
 
 
@@ -191,6 +191,8 @@ def decide(appeal_id: int):
                 message = _("Rejected, with your reason.")
         except DomainError as e:
             db.session.rollback()
+            if not ops.actions_for(current_user, appeal).review:   # not theirs to decide (any more)
+                return _appeal_page(appeal, None, 422, [e.message])
             form.form_errors.append(e.message)
         else:
             db.session.commit()

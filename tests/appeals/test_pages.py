@@ -139,7 +139,8 @@ def test_only_the_office_in_scope_reviews_and_not_its_own_appeal(client, auth, w
     _appeal(client, world.campaign.id, "我的作风分偏低")
     own = db.session.scalar(select(Appeal))
     assert 'id="review"' not in client.get(f"/appeals/{own.id}").get_data(as_text=True)
-    client.post(f"/appeals/{own.id}/decide", data={"decision": "reject", "outcome": "自己驳回自己"})
+    resp = client.post(f"/appeals/{own.id}/decide", data={"decision": "reject", "outcome": "自己驳回自己"})
+    assert resp.status_code == 422 and "Nobody reviews their own appeal" in resp.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Appeal, own.id).state is AppealState.SUBMITTED
     auth.logout()
