@@ -209,6 +209,8 @@ def seed_plans_and_campaign(county: Unit, rng: random.Random) -> None:
     if leadership is not None:
         seed_meeting(leadership, county, rng)
     seed_surveys(county, campaign, rng)
+    from ..appeals import demo as appeals_demo
+    appeals_demo.seed(campaign, {u.login: u for u in db.session.scalars(select(User))})
 
 
 KPI_FILE = "2025年度业务数据（统一业务应用系统导出）.xlsx"
