@@ -1,4 +1,4 @@
-"""Campaign read queries: progress of each source, what blocks closing, results tables."""
+"""Campaign read queries: progress of each source, what blocks closing (the results: review/results)."""
 from __future__ import annotations
 
 from collections import Counter
@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 
 from ..core.access import Role
 from ..extensions import db
-from ..org.models import Department, Person, Unit
+from ..org.models import Unit
 from ..plans.spec import KpiSource
 from .operations import BY_HAND
-from .models import Campaign, CampaignSubject, ManualEntry, Result
+from .models import Campaign, CampaignSubject, ManualEntry
 
 
 def visible_campaigns(user) -> list[Campaign]:
@@ -71,35 +71,3 @@ def blockers(campaign: Campaign, items: list[Progress]) -> list[str]:
             out.append(_("%(path)s: %(missing)d of %(total)d people have no data yet.", path=p.path,
                          missing=p.total - p.entered, total=p.total))
     return out
-
-
-def results_table(campaign: Campaign, *, category: str | None = None, department: str | None = None,
-                  sort: str = "rank"):
-    stmt = (select(Result, Person, Department.name)
-            .join(Person, Person.id == Result.person_id)
-            .outerjoin(Department, Department.id == Person.department_id)
-            .where(Result.campaign_id == campaign.id))
-    if category:
-        stmt = stmt.where(Person.category_code == category)
-    if department:
-        stmt = stmt.where(Department.name == department)
-    order = {
-        "rank": (Person.category_code, Result.rank_category.nulls_last(), Person.staff_no),
-        "total": (Result.total.desc(), Person.staff_no),
-        "name": (Person.name, Person.staff_no),
-        "department": (Department.name.nulls_last(), Result.rank_unit, Person.staff_no),
-        "staff_no": (Person.staff_no,),
-    }.get(sort, (Person.category_code, Result.rank_category, Person.staff_no))
-    return db.session.execute(stmt.order_by(*order)).all()
-
-
-def result_departments(campaign: Campaign) -> list[str]:
-    """The departments that appear in the results, for the filter (one DISTINCT query)."""
-    return list(db.session.scalars(
-        select(Department.name).distinct().join(Person, Person.department_id == Department.id)
-        .join(Result, Result.person_id == Person.id).where(Result.campaign_id == campaign.id)
-        .order_by(Department.name)))
-
-
-def grade_counts(rows) -> Counter:
-    return Counter(r.Result.grade for r in rows)

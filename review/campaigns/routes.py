@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from wtforms import IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, NumberRange, Optional
@@ -19,7 +19,6 @@ from ..core.errors import DomainError
 from ..extensions import db
 from ..org.models import Person, Unit
 from ..org.queries import visible_units
-from ..org.terminology import all_categories
 from ..plans.models import PlanVersion, StoredPlan
 from . import operations as ops
 from .loader import recompute
@@ -206,26 +205,80 @@ def enter(campaign_id: int, code: str):
 @bp.get("/<int:campaign_id>/results")
 @roles(*READERS)
 def results(campaign_id: int):
+    """The results table (filters, sort, pages) beside the grades by category with their quotas,
+    the score histogram and the department statistics (review/results)."""
+    from ..results import queries as rq
     campaign = _campaign(campaign_id)
-    category = request.args.get("category") or None
-    department = request.args.get("department") or None
-    sort = request.args.get("sort", "rank")
-    rows = queries.results_table(campaign, category=category, department=department, sort=sort)
-    departments = queries.result_departments(campaign)
-    return render_template("campaigns/results.html", campaign=campaign, rows=rows, sort=sort, category=category,
-                           department=department, departments=departments, categories=all_categories(),
-                           grades=queries.grade_counts(rows))
+    plan = campaign.plan_version.spec()
+    dimensions = rq.dimensions(plan)
+    filters = rq.Filters.from_args(request.args)
+    order = rq.Order.from_args(request.args, [n.code for n in dimensions])
+    facts = rq.Facts(campaign, plan)
+    page = rq.table(campaign, plan, filters, order, page=request.args.get("page", 1, type=int),
+                    per_page=current_app.config["PAGE_SIZE"], count=facts.count(filters))
+    labels = rq.categories()
+    overview = facts.overview(filters)
+    histogram = rq.histogram(campaign, filters, overview)
+
+    def here(**changes) -> str:
+        """This page with some arguments changed (None drops one)."""
+        args = {**filters.args(), **order.args(), "page": page.page if page.page > 1 else None, **changes}
+        return url_for("campaigns.results", campaign_id=campaign.id, **{k: v for k, v in args.items() if v is not None})
+
+    options = facts.options
+    # A province has hundreds of departments: statistics per unit until a unit or department is chosen,
+    # and the department filter lists those of the chosen unit.
+    per_unit = options.several_units and not (filters.unit or filters.department)
+    departments = [d for d in options.departments
+                   if len(options.departments) <= 100 or d[2] == filters.unit or d[0] == filters.department]
+    link = here(page=None, department=None, unit=None if per_unit else filters.unit)
+    return render_template("campaigns/results.html", campaign=campaign, plan=plan, dimensions=dimensions, here=here,
+                           filters=filters, order=order, page=page, categories=labels,
+                           by_category=facts.by_category(labels), overview=overview, histogram=histogram,
+                           chart={"labels": [b.label for b in histogram], "values": [b.count for b in histogram]},
+                           stats=facts.departments(filters, by_unit=per_unit), per_unit=per_unit, options=options,
+                           department_choices=departments, stats_link=link + ("&" if "?" in link else "?"),
+                           grades=[g.grade for g in plan.grades], no_grade=rq.NO_GRADE, node_label=rq.node_label)
+
+
+@bp.get("/<int:campaign_id>/results.xlsx")
+@roles(*READERS)
+def results_export(campaign_id: int):
+    """The results in the table's filters and order, and the department statistics, as .xlsx."""
+    import io
+
+    from flask import send_file
+
+    from ..core.spreadsheet import XLSX
+    from ..results import queries as rq
+    from ..results.export import result_workbook
+    campaign = _campaign(campaign_id)
+    plan = campaign.plan_version.spec()
+    filters = rq.Filters.from_args(request.args)
+    order = rq.Order.from_args(request.args, [n.code for n in rq.dimensions(plan)])
+    data = result_workbook(campaign, plan, filters, order)
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
+                     download_name=f"results-{campaign.id}.xlsx")
 
 
 @bp.get("/<int:campaign_id>/results/<int:person_id>")
 @roles(*READERS)
 def breakdown(campaign_id: int, person_id: int):
+    """One person's result line by line, grouped by dimension, each value linked to its source."""
+    from ..results import breakdown as rb
+    from ..results.queries import node_label
     campaign = _campaign(campaign_id)
     result = db.session.get(Result, (campaign.id, person_id)) or abort(404)
+    person = result.person
+    plan = campaign.plan_version.spec()
     vetoes = db.session.scalars(select(VetoEntry).where(VetoEntry.campaign_id == campaign.id,
                                                         VetoEntry.person_id == person_id)).all()
-    return render_template("campaigns/breakdown.html", campaign=campaign, result=result, person=result.person,
-                           plan=campaign.plan_version.spec(), vetoes=vetoes, form=FlaskForm(),
+    in_category = db.session.scalar(
+        select(func.count()).select_from(Result).join(Person, Person.id == Result.person_id)
+        .where(Result.campaign_id == campaign.id, Person.category_code == person.category_code))
+    return render_template("campaigns/breakdown.html", campaign=campaign, result=result, person=person,
+                           plan=plan, rows=rb.tree(result, plan, rb.links(campaign, person, plan)),
+                           in_category=in_category, vetoes=vetoes, form=FlaskForm(), node_label=node_label,
                            can_edit=current_user.role in EDITORS and campaign.accepts_inputs)
 
 

@@ -133,6 +133,8 @@ ROUTES = [
     ("GET", "/appeals/campaigns/{campaign}/versions", READERS),
     ("GET", "/appeals/campaigns/{campaign}/versions/1", READERS),
     ("POST", "/appeals/campaigns/{campaign}/corrections", EDITORS),
+    # results
+    ("GET", "/campaigns/{campaign}/results.xlsx", READERS),
 ]
 
 

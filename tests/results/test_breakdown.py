@@ -1,0 +1,83 @@
+"""One person's breakdown: every line under its dimension with points, explanation and source notes,
+subtotals, rank, vetoes and flags, and links to where the values came from."""
+import re
+
+from sqlalchemy import select
+
+from review.campaigns.loader import recompute
+from review.claims.models import Claim, ClaimState
+from review.core.timeutil import utcnow
+from review.extensions import db
+from review.kpi.models import KpiBatch
+
+from .conftest import english
+
+
+def page(client, world, name: str) -> str:
+    resp = client.get(f"/campaigns/{world.campaign.id}/results/{world.people[name].id}")
+    assert resp.status_code == 200
+    return resp.get_data(as_text=True)
+
+
+def rows(html: str) -> list[str]:
+    """The breakdown table's rows as text, cells separated by '|'."""
+    body = html.split('<table id="breakdown"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    out = []
+    for tr in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
+        cells = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", td)).strip()
+                 for td in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
+        out.append("|".join(cells))
+    return out
+
+
+def test_lines_grouped_by_dimension_with_subtotals_explanations_and_sources(office_client, world):
+    html = page(office_client, world, "甲一")
+    batch = db.session.scalar(select(KpiBatch.id).where(KpiBatch.campaign_id == world.campaign.id))
+    day = utcnow().date().isoformat()
+    assert rows(html) == [
+        "工作实绩|37.00|60.00|Sum of the lines below|",
+        f"办案数量|2.00|20.00|10 在 0～100 之间线性折算：0.1 × 20 分 = 2 分 来源：#{batch} 办案数.xlsx，{day} 导入|"
+        f"Import #{batch} 办案数.xlsx",
+        "办案质量|35.00|40.00|绩效办录入 35 分：评查结果|Entered by the office",
+        "工作作风|35.00|40.00|Sum of the lines below|",
+        "作风评价|25.00|30.00|绩效办录入 25 分：作风评价|Entered by the office",
+        "检查扣分|10.00|10.00|满分 10 分，0 次 × 1 分 = 扣 0 分，扣完为止，得 10 分|",
+    ]
+    cid = world.campaign.id
+    assert f'href="/campaigns/{cid}/kpis/batches/{batch}"' in html
+    assert f'href="/campaigns/{cid}/enter/quality"' in html
+    facts = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.split('id="facts"', 1)[1].split("</dl>", 1)[0]))
+    assert "Rank in category 6 of 10" in facts and "Rank in unit 8" in facts and "Grade 称职" in facts
+    assert "部门负责人办案量：为组内平均的 14%，要求 50%–70%" in facts
+    assert "72.00 / 100" in facts
+
+
+def test_a_vetoed_person(office_client, world):
+    html = page(office_client, world, "乙一")
+    assert "Veto: 违反中央八项规定精神" in html and "经查实" in html
+    assert "Withdraw" in html  # the office may take the veto back while the campaign takes inputs
+
+
+def test_supervisors_follow_only_the_links_they_may_open(client, auth, world):
+    auth.as_user(world.supervisor)
+    english(client)
+    html = page(client, world, "甲一")
+    assert "/kpis/batches/" in html
+    assert "/enter/" not in html and "Apply veto" not in html
+
+
+def test_approved_claims_and_deductions_link_to_their_page(office_client, world):
+    person = world.people["戊三"]
+    claim = Claim(campaign_id=world.campaign.id, person=person, indicator="inspection", kind="deduction",
+                  title="案件评查发现瑕疵", occurrences=1, state=ClaimState.APPROVED, office_at=utcnow())
+    refused = Claim(campaign_id=world.campaign.id, person=person, indicator="inspection", kind="deduction",
+                    title="未查实", occurrences=1, state=ClaimState.REJECTED)
+    db.session.add_all([claim, refused])
+    db.session.flush()
+    recompute(world.campaign)
+    db.session.commit()
+    html = page(office_client, world, "戊三")
+    line = next(r for r in rows(html) if r.startswith("检查扣分"))
+    assert line.startswith("检查扣分|6.00|10.00|") and "扣分记录：案件评查发现瑕疵" in line
+    assert "Deduction: 案件评查发现瑕疵" in line and "Entered by the office" in line
+    assert f'href="/claims/{claim.id}"' in html and f'href="/claims/{refused.id}"' not in html
