@@ -75,6 +75,7 @@ bench: install-dev
 	$(BIN)/python bench/roster_import.py
 	$(BIN)/python bench/scoring.py
 	$(BIN)/python bench/kpi_import.py
+	$(BIN)/python bench/results_page.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

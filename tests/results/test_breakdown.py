@@ -2,13 +2,17 @@
 subtotals, rank, vetoes and flags, and links to where the values came from."""
 import re
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
+from review.campaigns import operations as ops
 from review.campaigns.loader import recompute
+from review.campaigns.models import Result
 from review.claims.models import Claim, ClaimState
 from review.core.timeutil import utcnow
 from review.extensions import db
 from review.kpi.models import KpiBatch
+from review.plans.operations import save_plan
+from review.plans.yaml_io import load_plan
 
 from .conftest import english
 
@@ -81,3 +85,47 @@ def test_approved_claims_and_deductions_link_to_their_page(office_client, world)
     assert line.startswith("检查扣分|6.00|10.00|") and "扣分记录：案件评查发现瑕疵" in line
     assert "Deduction: 案件评查发现瑕疵" in line and "Entered by the office" in line
     assert f'href="/claims/{claim.id}"' in html and f'href="/claims/{refused.id}"' not in html
+
+
+LINKED_PLAN = """
+name: 来源链接测试方案
+year: 2025
+mode: points
+appraises: {categories: [quota]}
+indicators:
+  - code: peers
+    name: 同事评价
+    points: 50
+    source: {type: ballot, scale: leader_eval, groups: {peer: 100}}
+  - code: honours
+    name: 表彰奖励
+    points: 50
+    source: {type: bonus, per_occurrence: 10, register: commendation}
+grades:
+  rules:
+    - {grade: 合格}
+"""
+
+
+def test_ballot_and_register_lines_link_to_their_pages(office_client, world):
+    campaign = ops.create_campaign(save_plan(load_plan(LINKED_PLAN)), world.county)
+    ops.regenerate_assignments(campaign)
+    recompute(campaign)
+    db.session.commit()
+    person = world.people["甲一"]
+    html = office_client.get(f"/campaigns/{campaign.id}/results/{person.id}").get_data(as_text=True)
+    lines = rows(html)
+    assert lines[0].startswith("同事评价|—|50.00|") and lines[0].endswith("Ballot results")
+    assert f'href="/campaigns/{campaign.id}/ballot-results/{person.id}"' in html
+    assert lines[1].startswith("表彰奖励|0.00|50.00|") and "Register:" in lines[1]
+    assert f'href="/registers/commendation?unit={person.unit_id}"' in html
+
+
+def test_a_campaign_without_results_yet(office_client, world):
+    campaign = ops.create_campaign(save_plan(load_plan(LINKED_PLAN)), world.county)
+    db.session.execute(delete(Result).where(Result.campaign_id == campaign.id))
+    db.session.commit()
+    html = office_client.get(f"/campaigns/{campaign.id}/results").get_data(as_text=True)
+    assert "No results yet." in html and "0 people" in html
+    assert office_client.get(f"/campaigns/{campaign.id}/results.xlsx").status_code == 200
+    assert office_client.get(f"/campaigns/{campaign.id}/results/{world.people['甲一'].id}").status_code == 404
