@@ -188,8 +188,9 @@ def _order_by(order: Order, grades: list[str]) -> list:
     if key == "name":
         return [way(Person.name), Person.staff_no]
     if key == "department":
-        return [way(Unit.path), way(Department.sort_order), way(Department.name), Result.total.desc(),
-                Person.staff_no]
+        # People without a department first in their unit, on both databases.
+        return [way(Unit.path), way(Department.sort_order).nulls_first(), way(Department.name).nulls_first(),
+                Result.total.desc(), Person.staff_no]
     return [way(Person.staff_no)]
 
 
