@@ -66,6 +66,6 @@ def test_office_imports_a_sheet_and_approves_an_entry(page, live_server, tmp_pat
 
     page.goto("/campaigns/")
     page.get_by_role("link", name="东湖县院2025年度检察人员考核").click()
-    page.get_by_role("link", name="考核结果").first.click()
+    page.get_by_role("link", name="考核结果", exact=True).first.click()
     page.locator("#results tbody tr", has_text=name).locator("a").first.click()
     expect(page.locator("#breakdown")).to_contain_text("good.xlsx")

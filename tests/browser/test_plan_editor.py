@@ -45,7 +45,7 @@ def test_results_explain_every_line(page, live_server):
     log_in(page, office.login, office.password)
     page.goto("/campaigns/")
     page.get_by_role("link", name="东湖县院2025年度检察人员考核").click()
-    page.get_by_role("link", name="考核结果").first.click()
+    page.get_by_role("link", name="考核结果", exact=True).first.click()
     rows = page.locator("#results tbody tr")
     expect(rows.first).to_be_visible()
     rows.first.locator("a").click()
