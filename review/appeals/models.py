@@ -24,7 +24,7 @@ from ..core.errors import DomainError
 from ..core.timeutil import utcnow
 from ..core.types import str_enum
 from ..extensions import db
-from ..org.models import Person
+from ..org.models import OfPerson, Person
 
 
 class AppealState(enum.StrEnum):
@@ -49,15 +49,7 @@ TRANSITIONS = {
 }
 
 
-class _OfPerson:
-    """Audited within the person's unit, so that a supervisor of that subtree reads the entries."""
-
-    @property
-    def audit_unit_path(self) -> str | None:
-        return self.person.unit.path if self.person and self.person.unit else None
-
-
-class Appeal(_OfPerson, db.Model):
+class Appeal(OfPerson, db.Model):
     __tablename__ = "appeals"
     __audited__ = True
     # One appeal waiting for review per person and campaign (a decided one may be followed by another
@@ -103,7 +95,7 @@ class Appeal(_OfPerson, db.Model):
         self.state = to
 
 
-class Adjustment(_OfPerson, db.Model):
+class Adjustment(OfPerson, db.Model):
     """Points decided on review for one line of one person's breakdown, with a reason. Active while
     ``withdrawn_at`` is empty; at most one active adjustment per person and indicator."""
 

@@ -18,7 +18,7 @@ from ..core.errors import DomainError
 from ..core.timeutil import utcnow
 from ..core.types import str_enum
 from ..extensions import db
-from ..org.models import Person, Unit
+from ..org.models import OfPerson, Person, Unit
 from ..plans.models import PlanVersion
 
 
@@ -163,15 +163,7 @@ class CampaignSubject(db.Model):
     person: Mapped[Person] = relationship()
 
 
-class _PersonEntry:
-    """An input about one person: audited within that person's unit."""
-
-    @property
-    def audit_unit_path(self) -> str | None:
-        return self.person.unit.path if self.person and self.person.unit else None
-
-
-class ManualEntry(_PersonEntry, db.Model):
+class ManualEntry(OfPerson, db.Model):
     """A value entered by the performance office for one person and indicator: points for a
     manual item, a number of occurrences for a bonus or deduction item. Always with a reason."""
 
@@ -194,7 +186,7 @@ class ManualEntry(_PersonEntry, db.Model):
         return f"{self.person.name if self.person else ''} · {self.indicator}"
 
 
-class VetoEntry(_PersonEntry, db.Model):
+class VetoEntry(OfPerson, db.Model):
     __tablename__ = "veto_entries"
     __audited__ = True
     __table_args__ = (UniqueConstraint("campaign_id", "person_id", "veto"),)

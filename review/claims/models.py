@@ -17,7 +17,7 @@ from ..core.errors import DomainError
 from ..core.timeutil import utcnow
 from ..core.types import str_enum
 from ..extensions import db
-from ..org.models import Person
+from ..org.models import OfPerson, Person
 
 
 class ClaimState(enum.StrEnum):
@@ -46,7 +46,7 @@ CLAIM_STATE_LABELS = {"submitted": _l("Awaiting the department head"), "endorsed
                       "approved": _l("Approved"), "rejected": _l("Rejected"), "withdrawn": _l("Withdrawn")}
 
 
-class Claim(db.Model):
+class Claim(OfPerson, db.Model):
     __tablename__ = "claims"
     __audited__ = True
 
@@ -91,7 +91,3 @@ class Claim(db.Model):
             raise DomainError(_("A claim that is “%(state)s” cannot become “%(to)s”.",
                                 state=self.state.label, to=to.label))
         self.state = to
-
-    @property
-    def audit_unit_path(self) -> str | None:
-        return self.person.unit.path if self.person and self.person.unit else None

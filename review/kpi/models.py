@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..core.timeutil import utcnow
 from ..core.types import str_enum
 from ..extensions import db
-from ..org.models import Person
+from ..org.models import OfPerson, Person
 
 
 class BatchOrigin(enum.StrEnum):
@@ -71,7 +71,7 @@ class EntryState(enum.StrEnum):
 ENTRY_STATE_LABELS = {"pending": _l("Awaiting review"), "approved": _l("Approved"), "rejected": _l("Rejected")}
 
 
-class KpiEntry(db.Model):
+class KpiEntry(OfPerson, db.Model):
     """A value no system holds, entered by hand with a reason (补录); it counts once the
     performance office approves it, and nobody approves their own entry."""
 
@@ -99,10 +99,6 @@ class KpiEntry(db.Model):
     @property
     def audit_label(self) -> str:
         return f"{self.person.name if self.person else ''} · {self.measure}"
-
-    @property
-    def audit_unit_path(self) -> str | None:
-        return self.person.unit.path if self.person and self.person.unit else None
 
 
 class KpiRecord(db.Model):

@@ -190,3 +190,12 @@ class Person(db.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class OfPerson:
+    """A row about one person (an entry, a claim, an appeal…): audited within that person's unit,
+    so that a supervisor scoped to a subtree reads its history."""
+
+    @property
+    def audit_unit_path(self) -> str | None:
+        return self.person.unit.path if self.person and self.person.unit else None

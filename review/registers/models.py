@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..core.timeutil import utcnow
 from ..core.types import str_enum
 from ..extensions import db
-from ..org.models import Department, Person, Unit
+from ..org.models import Department, OfPerson, Person, Unit
 
 
 class RegisterKind(enum.StrEnum):
@@ -57,7 +57,7 @@ class RegisterKeeper(db.Model):
         return self.unit.path if self.unit else None
 
 
-class RegisterEntry(db.Model):
+class RegisterEntry(OfPerson, db.Model):
     __tablename__ = "register_entries"
     __audited__ = True
 
@@ -79,7 +79,3 @@ class RegisterEntry(db.Model):
     @property
     def audit_label(self) -> str:
         return f"{self.person.name if self.person else ''} · {self.title}"
-
-    @property
-    def audit_unit_path(self) -> str | None:
-        return self.person.unit.path if self.person and self.person.unit else None
