@@ -203,7 +203,9 @@ class KpiImporter:
             report.errors.append(RowError(number, "", _("The file has no measure column (expected %(known)s).",
                                                         known="、".join(m.name for m in self.measures.values()))))
         report.measures = [code for code, _t in columns.values()]
-        if report.errors:
+        # Without staff numbers or measures no row can be read; an unknown or repeated column alone
+        # does not stop the rows being checked, so that one upload lists every mistake.
+        if staff_col is None or not columns:
             return []
         records: list[Record] = []
         for number, cells in rows:

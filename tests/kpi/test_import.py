@@ -291,3 +291,12 @@ def test_xml_entities_in_a_workbook_are_never_expanded(world, doctype, reference
     assert "root:" not in said and "aaaaaaaaaa" not in said
     assert not report.ok        # the entity is not a number, or the workbook is refused
     assert values_of(campaign) == {} and records(campaign) == 0
+
+
+def test_an_unknown_column_does_not_hide_the_rows_mistakes(world):
+    o, campaign = world
+    a = o["s1"][0]
+    report = import_file(campaign, xlsx([["工号", "办案数", "结案率"], [a.staff_no, "很多", 1], ["X999", 5, 1]]),
+                         apply=True)
+    assert {(e.row, e.column) for e in report.errors} == {(1, "结案率"), (2, "办案数"), (3, "工号")}
+    assert values_of(campaign) == {}
