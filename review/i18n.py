@@ -9,6 +9,7 @@ import os
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, has_request_context, session
+from flask_babel import get_locale
 from flask_login import current_user
 
 TRANSLATIONS_DIR = os.path.join(os.path.dirname(__file__), "translations")
@@ -28,6 +29,12 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def scoring_lang() -> str:
+    """The language of the scoring engine's texts (review/scoring/messages.py) for this request."""
+    locale = get_locale() if has_request_context() else None
+    return "en" if locale is not None and locale.language == "en" else "zh"
 
 
 def compile_catalogs(directory: str = TRANSLATIONS_DIR) -> list[str]:

@@ -14,6 +14,8 @@ def register_template_helpers(app) -> None:
     app.jinja_env.filters["number"] = lambda v: format_decimal(v) if v is not None else ""
     # A number as a form value: 10.0 → "10", 2.5 → "2.5" (what float() reads back).
     app.jinja_env.filters["plain"] = lambda v: f"{v:g}"
+    # Imported macros see globals, not the context: a stored result's lines, in the reader's language.
+    app.jinja_env.globals["result_lines"] = _result_lines
 
     @app.context_processor
     def inject():
@@ -38,3 +40,8 @@ def register_template_helpers(app) -> None:
             "html_lang": "en" if locale is not None and locale.language == "en" else "zh-CN",
             "current_path": request.full_path if request else "/",
         }
+
+
+def _result_lines(result, plan):
+    from .results.breakdown import result_lines
+    return result_lines(result, plan)

@@ -165,7 +165,7 @@ def test_every_example_plan_runs_as_a_campaign_on_the_demo(app, runner):
         db.session.commit()
         results = db.session.scalars(select(Result).where(Result.campaign_id == campaign.id)).all()
         assert results and len(results) == len(campaign.subjects), stored.name
-        assert all(r.detail["lines"] for r in results)
+        assert all(r.lines() for r in results)
 
 
 def test_demo_has_an_imported_kpi_sheet_and_manual_entries_in_each_state(app, runner):
@@ -181,5 +181,5 @@ def test_demo_has_an_imported_kpi_sheet_and_manual_entries_in_each_state(app, ru
     assert {s: states.count(s) for s in EntryState} == {EntryState.APPROVED: 1, EntryState.REJECTED: 1,
                                                         EntryState.PENDING: 2}
     result = db.session.scalar(select(Result).where(Result.campaign_id == annual.id))
-    notes = {line["code"]: line["notes"] for line in result.detail["lines"]}
+    notes = {line["code"]: line["notes"] for line in result.lines()}
     assert any(KPI_FILE in n for n in notes["work_count"])

@@ -22,9 +22,11 @@ from ..campaigns.models import Campaign, CampaignState, CampaignSubject, Result
 from ..core.access import public
 from ..core.audit import AuditEntry
 from ..extensions import csrf, db, limiter
+from ..i18n import scoring_lang
 from ..kpi.importer import ImportConflict, import_json
 from ..kpi.models import KpiBatch
 from ..org.models import Department, Person, Unit
+from ..scoring import stored
 from . import keys
 from .errors import problem
 
@@ -267,6 +269,7 @@ def results(campaign_id: int):
     if c.state not in RESULT_STATES:
         return problem(409, "results_not_available", _(
             "Results can be read once the campaign is closed; it is %(state)s.", state=c.state.label))
+    plan = c.plan_version.spec()
     most = current_app.config["API_PAGE_MAX"]
     limit = _int_arg("limit", min(100, most), 1, most)
     offset = _int_arg("offset", 0, 0, 10**9)
@@ -282,6 +285,7 @@ def results(campaign_id: int):
     items = []
     for result, person, unit, department in rows:
         detail = result.detail or {}
+        lines = stored.lines(plan, detail, scoring_lang())
         items.append({
             "staff_no": person.staff_no, "name": person.name, "unit": _unit(unit), "department": department,
             "category": person.category_code, "total": result.total, "grade": result.grade,
@@ -290,7 +294,7 @@ def results(campaign_id: int):
             "lines": [{"code": line.get("code"), "path": line.get("path") or [], "source": line.get("source"),
                        "max": line.get("max"), "points": line.get("points"), "weight": line.get("weight"),
                        "raw": line.get("raw"), "explanation": line.get("explanation"),
-                       "notes": line.get("notes") or []} for line in detail.get("lines", [])],
+                       "notes": line.get("notes") or []} for line in lines],
             "subtotals": detail.get("subtotals") or {}, "vetoes": detail.get("vetoes") or [],
             "flags": detail.get("flags") or [],
         })

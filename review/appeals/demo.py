@@ -119,7 +119,7 @@ def maximum_of(campaign: Campaign, code: str) -> float:
 def _line(campaign: Campaign, person: Person, code: str) -> dict:
     result = db.session.get(Result, (campaign.id, person.id))
     db.session.refresh(result)
-    return next(line for line in result.detail["lines"] if line["code"] == code)
+    return next(line for line in result.lines() if line["code"] == code)
 
 
 def _inputs(campaign: Campaign, people: list[Person], office: User, appellant: Person, rng: random.Random) -> None:

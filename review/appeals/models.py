@@ -181,3 +181,9 @@ class ResultSnapshot(db.Model):
     computed_at: Mapped[datetime] = mapped_column(DateTime)
 
     person: Mapped[Person] = relationship()
+    version: Mapped[ResultVersion] = relationship(viewonly=True)
+
+    def lines(self, lang: str = "zh") -> list[dict]:
+        """Every line with its points and texts (review/scoring/stored.py)."""
+        from ..scoring import stored
+        return stored.lines(self.version.campaign.plan_version.spec(), self.detail, lang)

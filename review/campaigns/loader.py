@@ -8,7 +8,7 @@ from ..core.timeutil import utcnow
 from ..extensions import db
 from ..org.models import Department, Person, Unit
 from ..plans.spec import BonusSource, DeductionSource, ManualSource
-from ..scoring import PersonInputs, Subject, score_campaign
+from ..scoring import PersonInputs, Subject, score_campaign, stored
 from .models import Campaign, CampaignState, CampaignSubject, ManualEntry, PeriodKind, Result, VetoEntry
 
 
@@ -94,17 +94,24 @@ def _gather_kpis(campaign: Campaign, inputs: dict[int, PersonInputs]) -> None:
     entries = {eid: (reason, login) for eid, reason, login in db.session.execute(
         select(KpiEntry.id, KpiEntry.reason, User.login).outerjoin(User, User.id == KpiEntry.reviewed_by_id)
         .where(KpiEntry.id.in_(entry_ids)))} if entry_ids else {}
+    # One note per batch (or entry) and day, shared by every value it brought: stored once per person.
+    notes: dict[tuple, tuple] = {}
     for (pid, measure), c in values.items():
         data = inputs.get(pid)
         if data is None:
             continue
         data.kpis[measure] = c.value
-        if c.batch_id is not None:
-            source = ("src_batch", {"what": batches.get(c.batch_id, f"#{c.batch_id}"), "date": _day(c.recorded_at)})
-        else:
-            reason, reviewer = entries.get(c.entry_id, ("—", "—"))
-            source = ("src_entry", {"reason": reason or "—", "reviewer": reviewer or "—",
-                                    "date": _day(c.recorded_at)})
+        key = (c.batch_id, c.entry_id, c.recorded_at)
+        source = notes.get(key)
+        if source is None:
+            if c.batch_id is not None:
+                source = ("src_batch", {"what": batches.get(c.batch_id, f"#{c.batch_id}"),
+                                        "date": _day(c.recorded_at)})
+            else:
+                reason, reviewer = entries.get(c.entry_id, ("—", "—"))
+                source = ("src_entry", {"reason": reason or "—", "reviewer": reviewer or "—",
+                                        "date": _day(c.recorded_at)})
+            notes[key] = source
         data.sources[f"kpi:{measure}"] = [source]
 
 
@@ -162,25 +169,17 @@ def _gather_periods(campaign: Campaign, codes: set[str], inputs: dict[int, Perso
         return
     order = {c.id: (c.period_kind.periods, c.period_no) for c in shorter}
     labels = {c.id: c.period_label for c in shorter}
+    maxima = {c.id: c.plan_version.spec().maxima() for c in shorter}
     rows = db.session.execute(select(Result.campaign_id, Result.person_id, Result.detail)
                               .where(Result.campaign_id.in_(list(order)),
                                      Result.person_id.in_(list(inputs))))
     collected: dict[tuple[int, str], list] = {}
     for cid, pid, detail in sorted(rows, key=lambda r: order[r[0]]):
-        for line in detail.get("lines", []):
-            if line["code"] in codes and line["points"] is not None:
-                collected.setdefault((pid, line["code"]), []).append((labels[cid], line["points"], line["max"]))
+        for code, points in stored.points(detail).items():
+            if code in codes and points is not None and code in maxima[cid]:
+                collected.setdefault((pid, code), []).append((labels[cid], points, maxima[cid][code]))
     for (pid, code), periods in collected.items():
         inputs[pid].periods[code] = periods
-
-
-def _detail(r) -> dict:
-    return {
-        "lines": [{"code": line.code, "path": list(line.path), "source": line.source, "max": line.max_points,
-                   "points": line.points, "weight": line.weight, "raw": line.raw,
-                   "explanation": line.explanation, "notes": line.notes} for line in r.lines],
-        "subtotals": r.subtotals, "vetoes": r.vetoes, "flags": r.flags,
-    }
 
 
 def recompute(campaign: Campaign, lang: str = "zh", *, force: bool = False) -> int:
@@ -197,7 +196,7 @@ def recompute(campaign: Campaign, lang: str = "zh", *, force: bool = False) -> i
     if results:
         db.session.execute(insert(Result), [
             {"campaign_id": campaign.id, "person_id": r.subject.id, "total": r.total, "grade": r.grade,
-             "rank_category": r.rank_category, "rank_unit": r.rank_unit, "detail": _detail(r), "computed_at": now}
+             "rank_category": r.rank_category, "rank_unit": r.rank_unit, "detail": stored.pack(r), "computed_at": now}
             for r in results])
     if campaign.period_kind is not PeriodKind.YEAR:
         for annual in db.session.scalars(select(Campaign).where(

@@ -216,3 +216,9 @@ class Result(db.Model):
     computed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     person: Mapped[Person] = relationship()
+    campaign: Mapped[Campaign] = relationship(viewonly=True)
+
+    def lines(self, lang: str = "zh") -> list[dict]:
+        """Every line with its points and texts (review/scoring/stored.py)."""
+        from ..scoring import stored
+        return stored.lines(self.campaign.plan_version.spec(), self.detail, lang)

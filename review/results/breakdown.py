@@ -15,6 +15,8 @@ from sqlalchemy.orm import joinedload
 from ..campaigns.models import Campaign, CampaignState, ManualEntry, PeriodKind, Result
 from ..core.access import Role
 from ..extensions import db
+from ..i18n import scoring_lang
+from ..scoring import stored
 from ..org.models import Person
 from ..plans.spec import BallotSource, BonusSource, DeductionSource, KpiSource, ManualSource, Node, Plan, SurveySource
 from .queries import node_label
@@ -48,7 +50,7 @@ def tree(result: Result, plan: Plan, links: dict[str, list[Link]]) -> list[TreeR
     """Rows in plan order: groups carry their subtotal, leaves their line. Lines whose indicator is
     no longer in the plan come last, as they were stored."""
     detail = result.detail or {}
-    lines = {line.get("code"): line for line in detail.get("lines", [])}
+    lines = {line.get("code"): line for line in result_lines(result, plan)}
     subtotals = detail.get("subtotals") or {}
     maxima = plan.maxima()
     rows: list[TreeRow] = []
@@ -66,6 +68,11 @@ def tree(result: Result, plan: Plan, links: dict[str, list[Link]]) -> list[TreeR
         rows.append(TreeRow(0, code, " › ".join(line.get("path") or [code]), line.get("max") or 0.0,
                             line.get("points"), line))
     return rows
+
+
+def result_lines(result, plan: Plan) -> list[dict]:
+    """A stored result's (or a version's snapshot's) lines with their texts in the reader's language."""
+    return stored.lines(plan, result.detail, scoring_lang())
 
 
 def links(campaign: Campaign, person: Person, plan: Plan) -> dict[str, list[Link]]:

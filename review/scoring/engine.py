@@ -131,21 +131,34 @@ class Line:
         return [render(self.lang, text) for text in self._notes]
 
 
-@dataclass
 class PersonResult:
-    subject: Subject
-    lines: list[Line]
-    subtotals: dict[str, float]
-    total: float
-    grade: str | None = None
-    rank_category: int | None = None
-    rank_unit: int | None = None
-    vetoes: list[str] = field(default_factory=list)
-    flags: list[str] = field(default_factory=list)
+    """One person's result: every leaf's points (None: no data yet), the subtotals of every node, the
+    total, grade, ranks, vetoes and flags. The lines with their texts are written out when first
+    read, from the same inputs by the same rules as the points."""
+
+    __slots__ = ("subject", "points", "subtotals", "total", "grade", "rank_category", "rank_unit", "vetoes",
+                 "flags", "_scorer", "_lines")
+
+    def __init__(self, subject: Subject, points: dict[str, float | None], subtotals: dict[str, float],
+                 total: float, scorer: "_Scorer | None" = None):
+        self.subject, self.points, self.subtotals, self.total = subject, points, subtotals, total
+        self.grade: str | None = None
+        self.rank_category: int | None = None
+        self.rank_unit: int | None = None
+        self.vetoes: list[str] = []
+        self.flags: list[str] = []
+        self._scorer = scorer
+        self._lines: list[Line] | None = None
+
+    @property
+    def lines(self) -> list[Line]:
+        if self._lines is None:
+            self._lines = self._scorer.lines(self.subject.id) if self._scorer is not None else []
+        return self._lines
 
     @property
     def missing(self) -> list[str]:
-        return [line.code for line in self.lines if line.points is None]
+        return [code for code, points in self.points.items() if points is None]
 
 
 def rollup(values: list[float], how: str) -> float | None:
@@ -173,84 +186,275 @@ def _group_key(subject: Subject, within: str) -> str:
             "department": f"{subject.unit}/{subject.department or ''}", "all": ""}[within]
 
 
+EMPTY_TALLY = (0.0, 0)
+
+
+def bonus_points(src: BonusSource, n: float, top: float) -> tuple[float, float, float]:
+    """(points, raw points, cap) of ``n`` occurrences. An item never gives more than its own weight
+    or points, extra items included."""
+    raw = n * src.per_occurrence
+    cap = min(src.cap if src.cap is not None else math.inf, top)
+    return min(raw, cap), raw, cap
+
+
+def deduction_points(src: DeductionSource, n: float, top: float) -> tuple[float, float]:
+    """(points, points taken off) of ``n`` occurrences: the maximum less them, floored at zero."""
+    raw = min(n * src.per_occurrence, src.cap if src.cap is not None else math.inf)
+    return max(0.0, top - raw), raw
+
+
+def kpi_points(src: KpiSource, value: float, top: float, context=None) -> tuple[float, tuple]:
+    """(points, what the explanation shows) of one value. ``context`` is the comparison group's
+    mean (method relative) or (rank, group size) (method rank)."""
+    method = src.method
+    if method == "linear":
+        f = _clamp((value - src.low) / (src.high - src.low))
+        return f * top, (f,)
+    if method == "lower_better":
+        f = _clamp((src.worst - value) / (src.worst - src.best))
+        return f * top, (f,)
+    if method == "ratio":
+        f = _clamp(value / src.target, 0.0, src.cap)
+        return min(f * top, top), (f,)
+    if method == "relative":
+        avg = context
+        better = (avg - value) if src.lower_is_better else (value - avg)
+        steps = math.floor(abs(better) / src.step + EPS)
+        delta = steps * src.per_step
+        if better >= 0:
+            delta = min(delta, src.max_add if src.max_add is not None else math.inf)
+        else:
+            delta = -min(delta, src.max_sub if src.max_sub is not None else math.inf)
+        return _clamp(src.base + delta, 0.0, top), (avg, steps, delta, better >= 0)
+    if method == "rank":
+        rank, n = context
+        f = (n - rank) / (n - 1) if n > 1 else 1.0
+        return f * top, (f,)
+    raise ValueError(method)
+
+
+def rollup_points(how: str, periods: list, top: float) -> tuple[float, float]:
+    """From the year's shorter campaigns: (points, the sum of their points or the combined share).
+    The mean or the last of their fractions of the maximum, or the sum of their points capped at
+    this item's maximum."""
+    if how == "sum":
+        raw = float(sum(points for _label, points, _max in periods))
+        return min(raw, top), raw
+    fraction = rollup([points / maximum if maximum else 0.0 for _label, points, maximum in periods], how)
+    return _clamp(fraction) * top, fraction
+
+
+def adjusted_points(node: Node, points: float, top: float) -> float:
+    """A review's correction replaces the points, kept within the item's range (an extra item has
+    no upper bound but its own)."""
+    return _clamp(points, 0.0, top) if not node.extra else max(0.0, points)
+
+
 class _Scorer:
-    def __init__(self, plan: Plan, subjects: list[Subject], inputs: dict[int, PersonInputs], lang: str):
+    """Scores a campaign indicator by indicator (column by column: one tight loop over the people
+    per leaf), and writes out one person's lines on demand with the same functions.
+
+    ``context`` gives, for scoring one person from stored inputs, what the comparison groups said
+    (indicator code → group mean or (rank, size)); otherwise it is computed from everybody."""
+
+    def __init__(self, plan: Plan, subjects: list[Subject], inputs: dict[int, PersonInputs], lang: str,
+                 context: dict[str, object] | None = None):
         self.plan = plan
         self.subjects = subjects
-        self.inputs = {s.id: inputs.get(s.id, PersonInputs()) for s in subjects}
+        self.inputs = {s.id: inputs.get(s.id) or PersonInputs() for s in subjects}
         self.lang = lang
         self.scales = {**SHIPPED, **plan.scales}
         self.max_points = plan.maxima()
-        self._groups: dict[tuple[str, str], dict[str, list[float]]] = {}
-        self._derived: dict[tuple, object] = {}  # group means and sorted values, computed once
+        # Comparison-group figures of relative and rank KPIs: code → person id → mean or (rank, n).
+        self.context: dict[str, dict[int, object]] = {}
+        self.stored_context = context
         # The tree walked once: every leaf in order with its path, the key of its source notes and
         # the codes of the nodes above it (whose subtotals it adds to).
         self._leaves: list[tuple[Node, tuple[str, ...], str, tuple[str, ...]]] = []
+        self._groups: list[tuple[str, list[str]]] = []   # node code → its children's codes, deepest first
         self._top_codes = [n.code for n in plan.indicators]
 
         def walk(nodes: list[Node], path: tuple[str, ...], above: tuple[str, ...]) -> None:
             for n in nodes:
                 if n.children:
                     walk(n.children, path + (n.name,), above + (n.code,))
+                    self._groups.append((n.code, [c.code for c in n.children]))
                 else:
                     src = n.source
                     key = f"kpi:{src.measure}" if isinstance(src, KpiSource) else n.code
                     self._leaves.append((n, path + (n.name,), key, above))
         walk(plan.indicators, (), ())
 
-    def _group_values(self, measure: str, subject: Subject, within: str) -> list[float]:
-        """The measure's values in the subject's comparison group, computed once per measure and grouping."""
-        groups = self._groups.get((measure, within))
-        if groups is None:
-            groups = defaultdict(list)
-            for s in self.subjects:
-                if measure in self.inputs[s.id].kpis:
-                    groups[_group_key(s, within)].append(self.inputs[s.id].kpis[measure])
-            self._groups[(measure, within)] = groups
-        return groups[_group_key(subject, within)]
+    # --- every person, one leaf at a time ---
 
-    def _group_mean(self, measure: str, subject: Subject, within: str) -> float:
-        key = ("mean", measure, within, _group_key(subject, within))
-        if key not in self._derived:
-            self._derived[key] = fmean(self._group_values(measure, subject, within))
-        return self._derived[key]
+    def columns(self) -> dict[str, list[float | None]]:
+        """Leaf code → everybody's points, in the order of the subjects."""
+        datas = [self.inputs[s.id] for s in self.subjects]
+        adjusted = [(i, d) for i, d in enumerate(datas) if d.adjustments]
+        rolled = [(i, d) for i, d in enumerate(datas) if d.periods]
+        columns: dict[str, list[float | None]] = {}
+        for node, _path, _key, _above in self._leaves:
+            code, src, top = node.code, node.source, self.max_points[node.code]
+            if isinstance(src, BallotSource):
+                column = self._ballot_column(code, src, datas, top)
+            elif isinstance(src, KpiSource):
+                column = self._kpi_column(code, src, datas, top)
+            elif isinstance(src, BonusSource):
+                none = bonus_points(src, 0, top)[0]
+                column = [none if (n := d.occurrences.get(code)) is None else bonus_points(src, n, top)[0]
+                          for d in datas]
+            elif isinstance(src, DeductionSource):
+                none = deduction_points(src, 0, top)[0]
+                column = [none if (n := d.occurrences.get(code)) is None else deduction_points(src, n, top)[0]
+                          for d in datas]
+            elif isinstance(src, SurveySource):
+                column = [None if (x := d.surveys.get(code)) is None else survey_points(src, x, top) for d in datas]
+            elif isinstance(src, ManualSource):
+                column = [None if (m := d.manual.get(code)) is None else _clamp(m[0], 0.0, top) for d in datas]
+            else:
+                column = [None] * len(datas)
+            if node.rollup:
+                for i, d in rolled:
+                    if d.periods.get(code):
+                        column[i] = rollup_points(node.rollup, d.periods[code], top)[0]
+            for i, d in adjusted:
+                if code in d.adjustments:
+                    column[i] = adjusted_points(node, d.adjustments[code][0], top)
+            columns[code] = column
+        return columns
 
-    def _group_sorted(self, measure: str, subject: Subject, within: str) -> list[float]:
-        key = ("sorted", measure, within, _group_key(subject, within))
-        if key not in self._derived:
-            self._derived[key] = sorted(self._group_values(measure, subject, within))
-        return self._derived[key]
+    def _ballot_column(self, code: str, src: BallotSource, datas: list[PersonInputs], top: float) -> list:
+        scale = self.scales[src.scale]
+        out: list[float | None] = []
+        for d in datas:
+            groups = d.ballots.get(code)
+            out.append(None if not groups else
+                       self.ballot(src, scale, groups, top, d.pooled.get(code) if d.pooled else None))
+        return out
 
-    # --- one leaf ---
+    def _kpi_column(self, code: str, src: KpiSource, datas: list[PersonInputs], top: float) -> list:
+        measure = src.measure
+        values = [d.kpis.get(measure) for d in datas]
+        if src.method not in ("relative", "rank"):
+            return [None if v is None else kpi_points(src, float(v), top)[0] for v in values]
+        # The comparison group of every person: the values of those in the same category, unit or
+        # department who have one.
+        keys = [_group_key(s, src.within) for s in self.subjects]
+        members: dict[str, list[float]] = defaultdict(list)
+        for k, v in zip(keys, values):
+            if v is not None:
+                members[k].append(float(v))
+        context: dict[int, object] = {}
+        out: list[float | None] = []
+        if src.method == "relative":
+            means = {k: fmean(vs) for k, vs in members.items()}
+            for s, k, v in zip(self.subjects, keys, values):
+                if v is None:
+                    out.append(None)
+                    continue
+                context[s.id] = ctx = means[k]
+                out.append(kpi_points(src, float(v), top, ctx)[0])
+        else:
+            ordered = {k: sorted(vs) for k, vs in members.items()}
+            for s, k, v in zip(self.subjects, keys, values):
+                if v is None:
+                    out.append(None)
+                    continue
+                group, v = ordered[k], float(v)
+                n = len(group)
+                better = bisect_left(group, v - EPS) if src.lower_is_better else n - bisect_right(group, v + EPS)
+                context[s.id] = ctx = (better + 1, n)
+                out.append(kpi_points(src, v, top, ctx)[0])
+        self.context[code] = context
+        return out
 
-    def leaf(self, subject: Subject, node: Node, path: tuple[str, ...], source_key: str | None = None,
-             data: PersonInputs | None = None) -> Line:
+    def ballot(self, src: BallotSource, scale, groups: dict, top: float, pooled=None, withheld=None,
+               line: Line | None = None) -> float | None:
+        """Points of a ballot item from the disclosed sums and counts per rater group: each group's
+        mean as a share of the scale, weighted among the groups that have ballots. With ``line``,
+        the parts and notes are written to it."""
+        lang = self.lang
+        if pooled:
+            declared = [(g, w) for g, w in src.groups if g not in pooled]
+            pool_weight = sum(w for g, w in src.groups if g in pooled)
+            if pool_weight and groups.get("others", EMPTY_TALLY)[1] > 0:
+                declared.append(("others", pool_weight))
+        else:
+            declared = src.groups
+        weight_present = sum(w for g, w in declared if groups.get(g, EMPTY_TALLY)[1] > 0)
+        if not weight_present:
+            if line is not None:
+                # Say why there is no score when ballots exist but stay hidden.
+                for g, w in src.groups:
+                    if withheld and g in withheld:
+                        line.note("group_withheld", group=group_name(lang, g), weight=float(w))
+            return None
+        fraction, parts = 0.0, []
+        low, high = scale.min_value, scale.max_value
+        for g, w in declared:
+            total, count = groups.get(g, EMPTY_TALLY)
+            if count <= 0:
+                if line is not None:
+                    line.note("group_withheld" if withheld and g in withheld else "group_absent",
+                              group=group_name(lang, g), weight=float(w))
+                continue
+            mean = total / count
+            f = (mean - low) / (high - low) if src.mapping == "range" else mean / high
+            share = w / weight_present
+            fraction += share * (0.0 if f < 0 else 1.0 if f > 1 else f)
+            if line is not None:
+                if g == "others":
+                    sep = ", " if lang == "en" else "、"
+                    name = t(lang, "pooled", groups=sep.join(group_name(lang, p) for p, _w in src.groups
+                                                             if p in pooled))
+                else:
+                    name = group_name(lang, g)
+                parts.append(("group", {"group": name, "weight": share * 100, "mean": mean, "top": high,
+                                        "count": count}))
+        points = _clamp(fraction) * top
+        if line is not None:
+            line.points = points
+            line._raw = parts
+            line._explanation = parts + [("ballot_total", {"fraction": fraction, "max": top, "points": points})]
+        return points
+
+    # --- one person's lines, with their texts ---
+
+    def lines(self, person_id: int) -> list[Line]:
+        data = self.inputs.get(person_id) or PersonInputs()
+        return [self.leaf(node, path, key, data, person_id) for node, path, key, _above in self._leaves]
+
+    def _context(self, code: str, person_id: int):
+        if self.stored_context is not None:
+            return self.stored_context.get(code)
+        return self.context.get(code, {}).get(person_id)
+
+    def leaf(self, node: Node, path: tuple[str, ...], source_key: str, data: PersonInputs,
+             person_id: int | None = None) -> Line:
         src, top = node.source, self.max_points[node.code]
-        if data is None:
-            data = self.inputs[subject.id]
         line = Line(node.code, path, src.type if src is not None else "?", top, None, node.weight, self.lang)
         if node.rollup and data.periods.get(node.code):
-            self._rollup(line, node.rollup, data.periods[node.code], top)
+            periods = data.periods[node.code]
+            parts = "；".join(f"{label} {_n(points)}/{_n(maximum)}" for label, points, maximum in periods)
+            line.points, raw = rollup_points(node.rollup, periods, top)
+            line._raw = parts
+            line.explain("rollup_" + node.rollup, parts=parts, raw=raw, fraction=raw, max=top, points=line.points)
         elif isinstance(src, BallotSource):
-            self._ballot(line, src, data.ballots.get(node.code, {}), top, data.withheld.get(node.code, set()),
-                         data.pooled.get(node.code, set()))
+            self.ballot(src, self.scales[src.scale], data.ballots.get(node.code, {}), top,
+                        data.pooled.get(node.code), data.withheld.get(node.code), line)
         elif isinstance(src, KpiSource):
             value = data.kpis.get(src.measure)
             if value is not None:
-                self._kpi(line, src, subject, value, top)
+                self._kpi(line, src, float(value), top, self._context(node.code, person_id))
         elif isinstance(src, BonusSource):
             n = data.occurrences.get(node.code, 0)
-            raw = n * src.per_occurrence
-            # An item never gives more than its own weight or points, extra items included.
-            cap = min(src.cap if src.cap is not None else math.inf, top)
-            line.points = min(raw, cap)
+            line.points, raw, cap = bonus_points(src, n, top)
             line._raw = float(n)
             line.explain("bonus", n=float(n), per=src.per_occurrence, raw=float(raw),
                          cap=float(cap) if cap != math.inf else "—", points=line.points)
         elif isinstance(src, DeductionSource):
             n = data.occurrences.get(node.code, 0)
-            raw = min(n * src.per_occurrence, src.cap if src.cap is not None else math.inf)
-            line.points = max(0.0, top - raw)
+            line.points, raw = deduction_points(src, n, top)
             line._raw = float(n)
             line.explain("deduction", max=top, n=float(n), per=src.per_occurrence, raw=float(raw),
                          points=line.points)
@@ -276,135 +480,65 @@ class _Scorer:
                 line.explain("manual", points=line.points, reason=reason or "—")
                 if line.points != entered:
                     line.note("manual_clamped", entered=float(entered), max=top, points=line.points)
-        if source_key is None:
-            source_key = f"kpi:{src.measure}" if isinstance(src, KpiSource) else node.code
         sources = data.sources.get(source_key) if data.sources else None
         if sources:
-            line._notes.extend(sources)
+            line._notes.extend(tuple(s) for s in sources)
         if data.adjustments and node.code in data.adjustments:
             points, reason = data.adjustments[node.code]
             before = line.points
-            line.points = _clamp(points, 0.0, top) if not node.extra else max(0.0, points)
+            line.points = adjusted_points(node, points, top)
             line.note("adjusted", before="—" if before is None else float(before), after=line.points,
                       reason=reason or "—")
         return line
 
-    def _rollup(self, line: Line, how: str, periods: list[tuple[str, float, float]], top: float) -> None:
-        """From the year's shorter campaigns: the mean or the last of their fractions of the maximum,
-        or the sum of their points (capped at this item's maximum)."""
-        parts = "；".join(f"{label} {_n(points)}/{_n(maximum)}" for label, points, maximum in periods)
-        fractions = [points / maximum if maximum else 0.0 for _label, points, maximum in periods]
-        if how == "sum":
-            raw = float(sum(points for _label, points, _max in periods))
-            line.points = min(raw, top)
-            line.explain("rollup_sum", parts=parts, raw=raw, max=top, points=line.points)
-        else:
-            fraction = rollup(fractions, how)
-            line.points = _clamp(fraction) * top
-            line.explain("rollup_" + how, parts=parts, fraction=fraction, max=top, points=line.points)
-        line._raw = parts
-
-    def _ballot(self, line: Line, src: BallotSource, groups: dict[str, tuple[float, int]], top: float,
-                withheld: set[str] = frozenset(), pooled: set[str] = frozenset()) -> None:
-        scale = self.scales[src.scale]
-        lang = self.lang
-        if pooled:
-            declared = [(g, w) for g, w in src.groups if g not in pooled]
-            pool_weight = sum(w for g, w in src.groups if g in pooled)
-            if pool_weight and groups.get("others", (0, 0))[1] > 0:
-                declared.append(("others", pool_weight))
-        else:
-            declared = src.groups
-        weight_present = sum(w for g, w in declared if groups.get(g, (0, 0))[1] > 0)
-        if not weight_present:
-            # Say why there is no score when ballots exist but stay hidden.
-            for g, w in src.groups:
-                if g in withheld:
-                    line.note("group_withheld", group=group_name(lang, g), weight=float(w))
-            return
-        fraction, parts = 0.0, []
-        low, high = scale.min_value, scale.max_value
-        for g, w in declared:
-            total, count = groups.get(g, (0.0, 0))
-            if count <= 0:
-                line.note("group_withheld" if g in withheld else "group_absent", group=group_name(lang, g),
-                          weight=float(w))
-                continue
-            mean = total / count
-            f = (mean - low) / (high - low) if src.mapping == "range" else mean / high
-            share = w / weight_present
-            fraction += share * (0.0 if f < 0 else 1.0 if f > 1 else f)
-            if g == "others":
-                sep = ", " if lang == "en" else "、"
-                name = t(lang, "pooled", groups=sep.join(group_name(lang, p) for p, _w in src.groups if p in pooled))
-            else:
-                name = group_name(lang, g)
-            parts.append(("group", {"group": name, "weight": share * 100, "mean": mean, "top": high,
-                                    "count": count}))
-        line.points = _clamp(fraction) * top
-        line._raw = parts
-        line._explanation = parts + [("ballot_total", {"fraction": fraction, "max": top, "points": line.points})]
-
-    def _kpi(self, line: Line, src: KpiSource, subject: Subject, value: float, top: float) -> None:
-        value = float(value)
+    def _kpi(self, line: Line, src: KpiSource, value: float, top: float, context) -> None:
         line._raw = value
         method = src.method
+        if method in ("relative", "rank") and context is None:
+            return   # no comparison group known: not scored
+        line.points, shown = kpi_points(src, value, top, context)
         if method == "linear":
-            f = _clamp((value - src.low) / (src.high - src.low))
-            line.points = f * top
-            line.explain("linear", value=value, low=src.low, high=src.high, fraction=f, max=top, points=line.points)
+            line.explain("linear", value=value, low=src.low, high=src.high, fraction=shown[0], max=top,
+                         points=line.points)
         elif method == "lower_better":
-            f = _clamp((src.worst - value) / (src.worst - src.best))
-            line.points = f * top
-            line.explain("lower_better", value=value, best=src.best, worst=src.worst, fraction=f, max=top,
+            line.explain("lower_better", value=value, best=src.best, worst=src.worst, fraction=shown[0], max=top,
                          points=line.points)
         elif method == "ratio":
-            f = _clamp(value / src.target, 0.0, src.cap)
-            line.points = min(f * top, top)
-            line.explain("ratio", value=value, target=src.target, fraction=f, max=top, points=line.points)
+            line.explain("ratio", value=value, target=src.target, fraction=shown[0], max=top, points=line.points)
         elif method == "relative":
-            avg = self._group_mean(src.measure, subject, src.within)
-            better = (avg - value) if src.lower_is_better else (value - avg)
-            steps = math.floor(abs(better) / src.step + EPS)
-            delta = steps * src.per_step
-            if better >= 0:
-                delta = min(delta, src.max_add if src.max_add is not None else math.inf)
-            else:
-                delta = -min(delta, src.max_sub if src.max_sub is not None else math.inf)
-            line.points = _clamp(src.base + delta, 0.0, top)
+            avg, steps, delta, better = shown
             line.explain("relative", value=value, avg=avg, steps=steps,
-                         direction=t(self.lang, "better" if better >= 0 else "worse"), per_step=src.per_step,
+                         direction=t(self.lang, "better" if better else "worse"), per_step=src.per_step,
                          base=src.base, sign="+" if delta >= 0 else "−", delta=float(abs(delta)), points=line.points)
-        elif method == "rank":
-            ordered = self._group_sorted(src.measure, subject, src.within)
-            n = len(ordered)
-            better = bisect_left(ordered, value - EPS) if src.lower_is_better else n - bisect_right(ordered, value + EPS)
-            rank = better + 1
-            f = (n - rank) / (n - 1) if n > 1 else 1.0
-            line.points = f * top
-            line.explain("rank", value=value, rank=rank, n=n, fraction=f, max=top, points=line.points)
+        else:
+            rank, n = context
+            line.explain("rank", value=value, rank=rank, n=n, fraction=shown[0], max=top, points=line.points)
 
-    # --- one person ---
+    # --- everybody ---
 
-    def person(self, subject: Subject) -> PersonResult:
-        lines: list[Line] = []
-        subtotals: dict[str, float] = {}
-        data = self.inputs[subject.id]
-        for node, path, key, above in self._leaves:
-            line = self.leaf(subject, node, path, key, data)
-            lines.append(line)
-            points = line.points or 0.0
-            subtotals[node.code] = points
-            for code in above:
-                subtotals[code] = subtotals.get(code, 0.0) + points
-        raw_total = sum(subtotals.get(code, 0.0) for code in self._top_codes)
-        result = PersonResult(subject, lines, subtotals, raw_total)
-        if not self.plan.bonus_above_total and raw_total > self.plan.total + EPS:
-            result.total = self.plan.total
-            result.flags.append(t(self.lang, "capped_total", raw=_n(raw_total), max=_n(self.plan.total)))
+    def results(self) -> list[PersonResult]:
+        columns = self.columns()
+        leaf_codes = list(columns)
+        sums = {code: [0.0 if p is None else p for p in column] for code, column in columns.items()}
+        for code, children in self._groups:   # children before their parents
+            sums[code] = list(map(sum, zip(*(sums[c] for c in children)))) if children else [0.0] * len(self.subjects)
+        all_codes = list(sums)
+        top_codes = self._top_codes
+        plan_total, capped = self.plan.total, not self.plan.bonus_above_total
         names = {v.code: v.name for v in self.plan.vetoes}
-        result.vetoes = [names[code] for code in sorted(self.inputs[subject.id].vetoes) if code in names]
-        return result
+        results = []
+        for subject, points, subtotals in zip(self.subjects, zip(*columns.values()), zip(*sums.values())):
+            subtotals = dict(zip(all_codes, subtotals))
+            raw_total = sum(subtotals[code] for code in top_codes)
+            result = PersonResult(subject, dict(zip(leaf_codes, points)), subtotals, raw_total, self)
+            if capped and raw_total > plan_total + EPS:
+                result.total = plan_total
+                result.flags.append(t(self.lang, "capped_total", raw=_n(raw_total), max=_n(plan_total)))
+            vetoes = self.inputs[subject.id].vetoes
+            if vetoes:
+                result.vetoes = [names[code] for code in sorted(vetoes) if code in names]
+            results.append(result)
+        return results
 
 
 def _rank(results: list[PersonResult], key) -> dict[int, int]:
@@ -518,7 +652,7 @@ def collector_paused():
 
 def _score(plan: Plan, subjects: list[Subject], inputs: dict[int, PersonInputs], lang: str) -> list[PersonResult]:
     scorer = _Scorer(plan, subjects, inputs, lang)
-    results = [scorer.person(s) for s in subjects]
+    results = scorer.results()
     keys = {r.subject.id: k for r, k in zip(results, map(_sort_key(plan), results))}
 
     def key(r: PersonResult):
@@ -536,7 +670,7 @@ def _score(plan: Plan, subjects: list[Subject], inputs: dict[int, PersonInputs],
         for pid, rank in _rank(group, key).items():
             by_id[pid].rank_unit = rank
     _grades(plan, results, by_category, key)
-    _checks(plan, results, {s.id: scorer.inputs[s.id] for s in subjects}, lang)
+    _checks(plan, results, scorer.inputs, lang)
     for r in results:
         r.flags.extend(t(lang, "veto", name=v) for v in r.vetoes)
         if r.missing and not r.vetoes:

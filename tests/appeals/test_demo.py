@@ -35,7 +35,7 @@ def test_the_demo_campaign_is_published_appealed_and_final(app, runner):
     client = app.test_client()
     client.post("/login", data={"login": demo.STAFF, "password": DEMO_PASSWORD})
     html = client.get(f"/my/results/{past.id}").get_data(as_text=True)
-    assert "复核调整：由" in html and "东检一刑诉123号案件瑕疵认定撤销" in html
+    assert "adjusted on review from" in html and "东检一刑诉123号案件瑕疵认定撤销" in html
     assert client.get(f"/my/results/{past.id}/ranking").status_code == 200   # the staff plan publishes it
     # Once is enough.
     assert demo.seed(annual, users) == {}

@@ -30,7 +30,7 @@ def test_staff_see_their_own_breakdown_and_nobody_elses(client, auth, world):
     me, colleague = world.o["s1"][0], world.o["s1"][1]
     auth.as_user(world["staff"])
     html = client.get(f"/my/results/{world.campaign.id}").get_data(as_text=True)
-    lines = world.result(me).detail["lines"]
+    lines = world.result(me).lines("en")
     assert "督查检查" in html and "两次督查发现问题" in html            # the stored line and its source
     assert all(line["explanation"] in html for line in lines)
     assert colleague.name not in html
@@ -112,7 +112,7 @@ def test_appeal_with_attachments_then_accepted_and_the_new_breakdown_shown(clien
     view = client.get(f"/appeals/{appeal.id}").get_data(as_text=True)
     assert "Accepted by" in view and "经复核，一次督查问题不成立" in view and "一次督查问题经复查不成立" in view
     html = client.get(f"/my/results/{world.campaign.id}").get_data(as_text=True)
-    assert "复核调整：由 6 分调整为 8 分（一次督查问题经复查不成立）" in html
+    assert "adjusted on review from 6 to 8 points (一次督查问题经复查不成立)" in html
     assert world.line(me, "inspection")["points"] == 8
 
 

@@ -44,7 +44,7 @@ def test_final_results_do_not_change_by_recomputing(final):
 def test_a_correction_after_final_makes_version_2_and_keeps_version_1(final):
     person = final.o["s1"][1]
     v1_total = snapshot_of(1, person).total
-    assert snapshot_of(1, final.o["s1"][0]).detail["lines"][2]["points"] == 28   # the appeal's adjustment is in v1
+    assert snapshot_of(1, final.o["s1"][0]).lines()[2]["points"] == 28   # the appeal's adjustment is in v1
     with pytest.raises(DomainError, match="Say why"):
         versions.correct(final["office"], final.campaign, "", [Change(person, "work", 60, "依据复查结论")])
     with pytest.raises(DomainError, match="at least one line"):
@@ -60,7 +60,7 @@ def test_a_correction_after_final_makes_version_2_and_keeps_version_1(final):
     db.session.commit()
     assert version.number == 2 and version.reason == "市院复查决定（2026）3号"
     assert snapshot_of(1, person).total == v1_total                      # version 1 as it was
-    before = snapshot_of(1, person).detail["lines"][0]["points"]
+    before = snapshot_of(1, person).lines()[0]["points"]
     line = final.line(person, "work")
     assert line["points"] == 60 and any("依据市院复查决定" in n for n in line["notes"])
     assert snapshot_of(2, person).total == final.result(person).total == pytest.approx(v1_total - before + 60)
@@ -82,7 +82,7 @@ def test_a_correction_may_withdraw_an_earlier_adjustment(final):
     db.session.commit()
     assert final.line(person, "conduct")["points"] == 25
     assert adjustment.withdrawn_reason == "纪检监察核查：补充材料不实"
-    assert snapshot_of(1, person).detail["lines"][2]["points"] == 28 and snapshot_of(2, person).detail["lines"][2]["points"] == 25
+    assert snapshot_of(1, person).lines()[2]["points"] == 28 and snapshot_of(2, person).lines()[2]["points"] == 25
 
 
 def test_corrections_are_only_for_final_campaigns(world):

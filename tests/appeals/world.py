@@ -74,7 +74,7 @@ class World:
         return db.session.get(Result, (self.campaign.id, person.id))
 
     def line(self, person, code: str) -> dict:
-        return next(line for line in self.result(person).detail["lines"] if line["code"] == code)
+        return next(line for line in self.result(person).lines() if line["code"] == code)
 
     def publish(self, days: int = 10) -> date:
         until = today() + timedelta(days=days)

@@ -56,7 +56,7 @@ def test_a_body_rates_the_leaders_and_the_scores_use_it(client, leadership):
     assert resp.status_code == 302
     rows = db.session.scalars(select(OutsideRating)).all()
     assert len(rows) == 4 and {r.body for r in rows} == {"县委组织部"}
-    lines = {line["code"]: line for line in db.session.get(Result, (c.id, o["chief"].id)).detail["lines"]}
+    lines = {line["code"]: line for line in db.session.get(Result, (c.id, o["chief"].id)).lines()}
     assert "外部评价" in lines["politics"]["explanation"] and lines["politics"]["points"] == 50
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "outside.save")).one()
     assert entry.object_label == "县委组织部" and entry.after[f"{o['chief'].name} · politics"] == 100

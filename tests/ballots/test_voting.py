@@ -157,7 +157,7 @@ def test_small_groups_are_pooled_when_together_they_reach_k(open_campaign):
         voting.submit(assignment(c, r, chief, RaterGroup.MIDDLE).id, r, ballot(c, RaterGroup.MIDDLE))
     ops.move(c, "close")  # closing mixes whatever waits
     db.session.commit()
-    lines = {line["code"]: line for line in db.session.get(Result, (c.id, chief.id)).detail["lines"]}
+    lines = {line["code"]: line for line in db.session.get(Result, (c.id, chief.id)).lines()}
     leadership = lines["leadership"]
     assert leadership["points"] is not None
     assert "合并计算" in leadership["explanation"] and "4 票" in leadership["explanation"]
@@ -172,7 +172,7 @@ def test_groups_below_k_even_together_are_withheld_and_their_weight_spread(open_
     voting.submit(assignment(c, o["h1"], chief, RaterGroup.MIDDLE).id, o["h1"], ballot(c, RaterGroup.MIDDLE))
     ops.move(c, "close")
     db.session.commit()
-    lines = {line["code"]: line for line in db.session.get(Result, (c.id, chief.id)).detail["lines"]}
+    lines = {line["code"]: line for line in db.session.get(Result, (c.id, chief.id)).lines()}
     leadership = lines["leadership"]
     assert leadership["points"] is None  # one democratic and one middle ballot: two in all, below k = 3
     assert sum("保密下限" in n for n in leadership["notes"]) == 2
@@ -185,7 +185,7 @@ def test_signed_leader_ballots_keep_their_author(open_campaign):
     db.session.commit()
     signed = db.session.scalars(select(SignedAnswer)).all()
     assert signed and signed[0].assignment.rater_id == head.id and signed[0].comment == "认真负责"
-    lines = {line["code"]: line for line in db.session.get(Result, (c.id, staff.id)).detail["lines"]} \
+    lines = {line["code"]: line for line in db.session.get(Result, (c.id, staff.id)).lines()} \
         if db.session.get(Result, (c.id, staff.id)) else {}
     assert lines  # results exist for the ratee
 

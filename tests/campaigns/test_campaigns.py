@@ -76,7 +76,7 @@ def test_manual_scores_give_totals_grades_and_ranks(setup):
     # Incomplete data: the total is provisional and no grade is given yet.
     assert rb.grade is None and any("暂计" in f for f in rb.detail["flags"])
     assert ra.rank_category == 1
-    lines = {line["code"]: line for line in rb.detail["lines"]}
+    lines = {line["code"]: line for line in rb.lines()}
     assert lines["inspection"]["points"] == 0 and "扣完为止" in lines["inspection"]["explanation"]
     assert lines["conduct"]["points"] is None
 
@@ -262,7 +262,7 @@ def test_annual_campaign_rolls_up_the_quarters(make):
         ops.set_manual_entry(q, person, "merit", merit, "季度加分")
     db.session.commit()
     result = db.session.get(Result, (annual.id, person.id))
-    lines = {line["code"]: line for line in result.detail["lines"]}
+    lines = {line["code"]: line for line in result.lines()}
     # work: mean of 16/20, 18/20, 20/20 = 0.9 → 0.9 × 60 = 54;  merit: 2 + 3 + 4 = 9 (≤ 10);  conduct 27
     assert lines["work"]["points"] == pytest.approx(54) and "2025年第1季度 16/20" in lines["work"]["explanation"]
     assert lines["merit"]["points"] == pytest.approx(9)

@@ -87,7 +87,7 @@ class World:
     def line(self, person, code: str) -> dict:
         db.session.expire_all()
         result = db.session.get(Result, (self.campaign.id, person.id))
-        return next(line for line in result.detail["lines"] if line["code"] == code)
+        return next(line for line in result.lines() if line["code"] == code)
 
 
 def build(make) -> World:

@@ -51,7 +51,7 @@ def test_an_entry_counts_only_once_approved_by_someone_else(world):
     entries.review(entry, u["office"], approve=True)
     db.session.commit()
     assert current(campaign, colleague) == {"cases": 40}
-    lines = {line["code"]: line for line in db.session.get(Result, (campaign.id, colleague.id)).detail["lines"]}
+    lines = {line["code"]: line for line in db.session.get(Result, (campaign.id, colleague.id)).lines()}
     assert lines["quantity"]["points"] == pytest.approx(24)
     assert any("系统未录入的线索案件" in n and u["office"].login in n for n in lines["quantity"]["notes"])
 

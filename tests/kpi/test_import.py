@@ -84,7 +84,7 @@ def test_a_good_sheet_is_imported_in_one_batch_and_scored_with_its_source(world)
     db.session.commit()
     assert report.ok and report.applied and (report.new, report.changed, report.unchanged) == (3, 0, 0)
     assert values_of(campaign) == {(a.id, "cases"): 80, (a.id, "ratio"): 1.5, (b.id, "cases"): 120}
-    lines = {line["code"]: line for line in db.session.get(Result, (campaign.id, a.id)).detail["lines"]}
+    lines = {line["code"]: line for line in db.session.get(Result, (campaign.id, a.id)).lines()}
     assert lines["quantity"]["points"] == pytest.approx(48)   # 80 / 100 × 60
     assert lines["quality"]["points"] == pytest.approx(30)    # (3 − 1.5) / 2 × 40
     assert any("一季度.xlsx" in n and f"#{report.batch_id}" in n for n in lines["quantity"]["notes"])
@@ -167,7 +167,7 @@ def test_csv_in_gbk_works_and_a_reimport_replaces_values_keeping_history(world):
     assert history == [({"cases": 50}, first.batch_id), ({"cases": 55}, second.batch_id)]   # only what changed
     assert current(campaign.id)[(a.id, "cases")].batch_id == second.batch_id
     # b's unchanged 60 still names the first file as its source.
-    lines = {line["code"]: line for line in db.session.get(Result, (campaign.id, b.id)).detail["lines"]}
+    lines = {line["code"]: line for line in db.session.get(Result, (campaign.id, b.id)).lines()}
     assert any("first.csv" in n for n in lines["quantity"]["notes"])
 
 

@@ -38,14 +38,15 @@ def test_lines_grouped_by_dimension_with_subtotals_explanations_and_sources(offi
     html = page(office_client, world, "甲一")
     batch = db.session.scalar(select(KpiBatch.id).where(KpiBatch.campaign_id == world.campaign.id))
     day = utcnow().date().isoformat()
+    # The explanations are written in the reader's language (English here), from the stored inputs.
     assert rows(html) == [
         "工作实绩|37.00|60.00|Sum of the lines below|",
-        f"办案数量|2.00|20.00|10 在 0～100 之间线性折算：0.1 × 20 分 = 2 分 来源：#{batch} 办案数.xlsx，{day} 导入|"
-        f"Import #{batch} 办案数.xlsx",
-        "办案质量|35.00|40.00|绩效办录入 35 分：评查结果|Entered by the office",
+        f"办案数量|2.00|20.00|10 on the line from 0 to 100: 0.1 × 20 = 2 source: #{batch} 办案数.xlsx, "
+        f"imported {day}|Import #{batch} 办案数.xlsx",
+        "办案质量|35.00|40.00|entered by the performance office, 35: 评查结果|Entered by the office",
         "工作作风|35.00|40.00|Sum of the lines below|",
-        "作风评价|25.00|30.00|绩效办录入 25 分：作风评价|Entered by the office",
-        "检查扣分|10.00|10.00|满分 10 分，0 次 × 1 分 = 扣 0 分，扣完为止，得 10 分|",
+        "作风评价|25.00|30.00|entered by the performance office, 25: 作风评价|Entered by the office",
+        "检查扣分|10.00|10.00|10 points less 0 × 1 = 0, floored at zero: 10|",
     ]
     cid = world.campaign.id
     assert f'href="/campaigns/{cid}/kpis/batches/{batch}"' in html
@@ -82,7 +83,7 @@ def test_approved_claims_and_deductions_link_to_their_page(office_client, world)
     db.session.commit()
     html = page(office_client, world, "戊三")
     line = next(r for r in rows(html) if r.startswith("检查扣分"))
-    assert line.startswith("检查扣分|6.00|10.00|") and "扣分记录：案件评查发现瑕疵" in line
+    assert line.startswith("检查扣分|6.00|10.00|") and "deduction: 案件评查发现瑕疵" in line
     assert "Deduction: 案件评查发现瑕疵" in line and "Entered by the office" in line
     assert f'href="/claims/{claim.id}"' in html and f'href="/claims/{refused.id}"' not in html
 

@@ -131,10 +131,10 @@ def test_exports_escape_formulas_and_carry_a_bom(client, answered):
 def test_the_index_feeds_the_campaigns_survey_indicator(answered):
     o, survey, campaign = answered
     q = survey.questionnaire_version.spec()
-    lines = {line["code"]: line for line in db.session.get(Result, (campaign.id, o["s1"][0].id)).detail["lines"]}
+    lines = {line["code"]: line for line in db.session.get(Result, (campaign.id, o["s1"][0].id)).lines()}
     expected = sum(q.index(f) for f in [{"overall": 5, "attitude": 5, "score": 10}, {"overall": 5, "attitude": 5, "score": 9},
                                         {"overall": 4, "attitude": 4, "score": 8},
                                         {"overall": 2, "attitude": 2, "score": 4}]) / 4
     assert lines["parties"]["points"] == pytest.approx(expected / 100 * lines["parties"]["max"], abs=0.01)
-    few = {line["code"]: line for line in db.session.get(Result, (campaign.id, o["s1"][1].id)).detail["lines"]}
+    few = {line["code"]: line for line in db.session.get(Result, (campaign.id, o["s1"][1].id)).lines()}
     assert few["parties"]["points"] is None  # one answer: below k, no index
