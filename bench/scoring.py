@@ -5,7 +5,7 @@ ballots, 18 KPIs of every method, 6 entered by hand, 12 bonus and 12 deduction i
 500,000 anonymous ballot answers and 200,000 KPI values (18 measures scored, 2 more for rule checks).
 For 1,000 people (the first cities' units) and for all 10,000 it prints:
 
-- in memory: the engine alone on inputs already gathered;
+- in memory: the engine alone on inputs already gathered (best of three runs);
 - from the database: a whole recompute — gather every input with aggregate queries, score, replace
   the stored results — split into its three parts.
 
@@ -17,6 +17,7 @@ Runs on a fresh SQLite file database, and on PostgreSQL when BENCH_DATABASE_URL 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import random
 import sys
@@ -209,7 +210,11 @@ def run(url: str, sizes: list[int], memory_only: bool) -> None:
             fresh_schema()
             campaign = seed(n, plan_text, random.Random(7))
             (plan, subjects, inputs), gather_s = timed(lambda: loader.gather(campaign))
-            results, memory_s = timed(lambda: score_campaign(plan, subjects, inputs))
+            # The engine alone: the best of three runs (the machine's other work only ever adds time).
+            memory_s = math.inf
+            for _run in range(3):
+                results, took = timed(lambda: score_campaign(plan, subjects, inputs))
+                memory_s = min(memory_s, took)
             assert len(results) == n
             line = (f"{db.engine.dialect.name:<10} {n:>6} people  in memory {memory_s:6.2f} s "
                     f"({n / memory_s:,.0f} people/s)")

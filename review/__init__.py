@@ -38,6 +38,9 @@ def register_extensions(app: Flask) -> None:
     from .database import configure_engine
     from .i18n import compile_catalogs, select_locale
 
+    from .database import json_dumps, json_loads
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"json_serializer": json_dumps, "json_deserializer": json_loads,
+                                               **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(TEMPLATES), "migrations"))
     csrf.init_app(app)

@@ -2,9 +2,10 @@
 aggregate queries (no per-person loops), score, and store the results."""
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 
 from ..core.timeutil import utcnow
+from ..database import bulk_insert
 from ..extensions import db
 from ..org.models import Department, Person, Unit
 from ..plans.spec import BonusSource, DeductionSource, ManualSource
@@ -26,17 +27,19 @@ def gather(campaign: Campaign, lang: str = "zh") -> tuple:
                 for pid, no, name, cat, unit, dept, role in rows]
     inputs: dict[int, PersonInputs] = {s.id: PersonInputs() for s in subjects}
     kinds = {node.code: node.source for _path, node in plan.leaves()}
+    entered = {code for code, src in kinds.items() if isinstance(src, ManualSource)}
+    counted = {code for code, src in kinds.items() if isinstance(src, (BonusSource, DeductionSource))}
     for pid, code, value, reason in db.session.execute(
             select(ManualEntry.person_id, ManualEntry.indicator, ManualEntry.value, ManualEntry.reason)
             .where(ManualEntry.campaign_id == campaign.id)):
-        if pid not in inputs:
+        data = inputs.get(pid)
+        if data is None:
             continue
-        source = kinds.get(code)
-        if isinstance(source, ManualSource):
-            inputs[pid].manual[code] = (value, reason)
-        elif isinstance(source, (BonusSource, DeductionSource)):
-            inputs[pid].occurrences[code] = inputs[pid].occurrences.get(code, 0) + value
-            inputs[pid].sources.setdefault(code, []).append(("src_office", {"n": f"{value:g}", "reason": reason}))
+        if code in entered:
+            data.manual[code] = (value, reason)
+        elif code in counted:
+            data.occurrences[code] = data.occurrences.get(code, 0) + value
+            data.sources.setdefault(code, []).append(("src_office", {"n": f"{value:g}", "reason": reason}))
     for pid, veto in db.session.execute(select(VetoEntry.person_id, VetoEntry.veto)
                                         .where(VetoEntry.campaign_id == campaign.id)):
         if pid in inputs:
@@ -78,15 +81,17 @@ def _day(moment) -> str:
 
 
 def _gather_kpis(campaign: Campaign, inputs: dict[int, PersonInputs]) -> None:
-    """Current KPI values (review/kpi/values.py), each with the batch or approved entry it came from."""
+    """Current KPI values, each with the batch or approved entry it came from: the records in the
+    order they were made, a later record's value replacing an earlier one (review/kpi/values.py)."""
     from ..auth.models import User
-    from ..kpi.models import KpiBatch, KpiEntry
-    from ..kpi.values import current
-    values = current(campaign.id)
-    if not values:
+    from ..kpi.models import KpiBatch, KpiEntry, KpiRecord
+    records = db.session.execute(
+        select(KpiRecord.person_id, KpiRecord.values, KpiRecord.batch_id, KpiRecord.entry_id, KpiRecord.recorded_at)
+        .where(KpiRecord.campaign_id == campaign.id).order_by(KpiRecord.id)).all()
+    if not records:
         return
-    batch_ids = {c.batch_id for c in values.values() if c.batch_id is not None}
-    entry_ids = {c.entry_id for c in values.values() if c.entry_id is not None}
+    batch_ids = {r[2] for r in records if r[2] is not None}
+    entry_ids = {r[3] for r in records if r[3] is not None}
     batches = {bid: (f"#{bid} " + (name or (f"API {client}" if client else str(origin))))
                for bid, name, client, origin in db.session.execute(
                    select(KpiBatch.id, KpiBatch.filename, KpiBatch.client_batch_id, KpiBatch.origin)
@@ -94,25 +99,26 @@ def _gather_kpis(campaign: Campaign, inputs: dict[int, PersonInputs]) -> None:
     entries = {eid: (reason, login) for eid, reason, login in db.session.execute(
         select(KpiEntry.id, KpiEntry.reason, User.login).outerjoin(User, User.id == KpiEntry.reviewed_by_id)
         .where(KpiEntry.id.in_(entry_ids)))} if entry_ids else {}
-    # One note per batch (or entry) and day, shared by every value it brought: stored once per person.
-    notes: dict[tuple, tuple] = {}
-    for (pid, measure), c in values.items():
+    # One note per batch (or entry) and day, shared by every value it brought: stored once per
+    # person (review/scoring/stored.py).
+    notes: dict[tuple, list] = {}
+    for pid, values, batch_id, entry_id, at in records:
         data = inputs.get(pid)
-        if data is None:
+        if data is None or not values:
             continue
-        data.kpis[measure] = c.value
-        key = (c.batch_id, c.entry_id, c.recorded_at)
-        source = notes.get(key)
-        if source is None:
-            if c.batch_id is not None:
-                source = ("src_batch", {"what": batches.get(c.batch_id, f"#{c.batch_id}"),
-                                        "date": _day(c.recorded_at)})
+        key = (batch_id, entry_id, at)
+        shared = notes.get(key)
+        if shared is None:
+            if batch_id is not None:
+                source = ("src_batch", {"what": batches.get(batch_id, f"#{batch_id}"), "date": _day(at)})
             else:
-                reason, reviewer = entries.get(c.entry_id, ("—", "—"))
-                source = ("src_entry", {"reason": reason or "—", "reviewer": reviewer or "—",
-                                        "date": _day(c.recorded_at)})
-            notes[key] = source
-        data.sources[f"kpi:{measure}"] = [source]
+                reason, reviewer = entries.get(entry_id, ("—", "—"))
+                source = ("src_entry", {"reason": reason or "—", "reviewer": reviewer or "—", "date": _day(at)})
+            shared = notes[key] = [source]
+        kpis, sources = data.kpis, data.sources
+        for measure, value in values.items():
+            kpis[measure] = value
+            sources["kpi:" + measure] = shared
 
 
 def _gather_claims(campaign: Campaign, kinds: dict, inputs: dict[int, PersonInputs]) -> None:
@@ -193,11 +199,10 @@ def recompute(campaign: Campaign, lang: str = "zh", *, force: bool = False) -> i
     results = score_campaign(plan, subjects, inputs, lang=lang)
     db.session.execute(delete(Result).where(Result.campaign_id == campaign.id))
     now = utcnow()
-    if results:
-        db.session.execute(insert(Result), [
-            {"campaign_id": campaign.id, "person_id": r.subject.id, "total": r.total, "grade": r.grade,
-             "rank_category": r.rank_category, "rank_unit": r.rank_unit, "detail": stored.pack(r), "computed_at": now}
-            for r in results])
+    bulk_insert(db.session, Result.__table__, [
+        {"campaign_id": campaign.id, "person_id": r.subject.id, "total": r.total, "grade": r.grade,
+         "rank_category": r.rank_category, "rank_unit": r.rank_unit, "detail": stored.pack(r), "computed_at": now}
+        for r in results])
     if campaign.period_kind is not PeriodKind.YEAR:
         for annual in db.session.scalars(select(Campaign).where(
                 Campaign.unit_id == campaign.unit_id, Campaign.year == campaign.year,

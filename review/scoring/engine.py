@@ -137,7 +137,7 @@ class PersonResult:
     read, from the same inputs by the same rules as the points."""
 
     __slots__ = ("subject", "points", "subtotals", "total", "grade", "rank_category", "rank_unit", "vetoes",
-                 "flags", "_scorer", "_lines")
+                 "flags", "missing", "_scorer", "_lines")
 
     def __init__(self, subject: Subject, points: dict[str, float | None], subtotals: dict[str, float],
                  total: float, scorer: "_Scorer | None" = None):
@@ -147,6 +147,8 @@ class PersonResult:
         self.rank_unit: int | None = None
         self.vetoes: list[str] = []
         self.flags: list[str] = []
+        # Leaves without data yet (no grade then: the total is provisional).
+        self.missing: list[str] = [code for code, p in points.items() if p is None] if None in points.values() else []
         self._scorer = scorer
         self._lines: list[Line] | None = None
 
@@ -155,10 +157,6 @@ class PersonResult:
         if self._lines is None:
             self._lines = self._scorer.lines(self.subject.id) if self._scorer is not None else []
         return self._lines
-
-    @property
-    def missing(self) -> list[str]:
-        return [code for code, points in self.points.items() if points is None]
 
 
 def rollup(values: list[float], how: str) -> float | None:
@@ -182,11 +180,36 @@ def _clamp(x: float, lo: float = 0.0, hi: float = 1.0) -> float:
 
 
 def _group_key(subject: Subject, within: str) -> str:
-    return {"category": subject.category, "unit": subject.unit,
-            "department": f"{subject.unit}/{subject.department or ''}", "all": ""}[within]
+    if within == "category":
+        return subject.category
+    if within == "unit":
+        return subject.unit
+    if within == "department":
+        return f"{subject.unit}/{subject.department or ''}"
+    return ""
 
 
 EMPTY_TALLY = (0.0, 0)
+
+
+def _ballot_mapping(src: BallotSource, scale) -> tuple[float, float]:
+    """(base, span) turning a mean on the scale into a share: from the lowest level (range) or from 0."""
+    if src.mapping == "range":
+        return scale.min_value, scale.max_value - scale.min_value
+    return 0.0, scale.max_value
+
+
+def ballot_fraction(declared, groups: dict, base: float, span: float) -> float | None:
+    """The weighted share of a ballot item: each rater group's mean as a share of the scale (within
+    0–1), weighted among the groups that have ballots. None when no group has any."""
+    total_weight = acc = 0.0
+    for g, w in declared:
+        tally = groups.get(g)
+        if tally is not None and tally[1] > 0:
+            f = (tally[0] / tally[1] - base) / span
+            acc += w * (0.0 if f < 0 else 1.0 if f > 1 else f)
+            total_weight += w
+    return acc / total_weight if total_weight else None
 
 
 def bonus_points(src: BonusSource, n: float, top: float) -> tuple[float, float, float]:
@@ -203,34 +226,48 @@ def deduction_points(src: DeductionSource, n: float, top: float) -> tuple[float,
     return max(0.0, top - raw), raw
 
 
+def _linear(src: KpiSource, value: float, top: float, context=None) -> tuple[float, tuple]:
+    f = (value - src.low) / (src.high - src.low)
+    f = 0.0 if f < 0 else 1.0 if f > 1 else f
+    return f * top, (f,)
+
+
+def _lower_better(src: KpiSource, value: float, top: float, context=None) -> tuple[float, tuple]:
+    f = (src.worst - value) / (src.worst - src.best)
+    f = 0.0 if f < 0 else 1.0 if f > 1 else f
+    return f * top, (f,)
+
+
+def _ratio(src: KpiSource, value: float, top: float, context=None) -> tuple[float, tuple]:
+    f = _clamp(value / src.target, 0.0, src.cap)
+    return min(f * top, top), (f,)
+
+
+def _relative(src: KpiSource, value: float, top: float, avg: float) -> tuple[float, tuple]:
+    better = (avg - value) if src.lower_is_better else (value - avg)
+    steps = math.floor(abs(better) / src.step + EPS)
+    delta = steps * src.per_step
+    if better >= 0:
+        delta = min(delta, src.max_add if src.max_add is not None else math.inf)
+    else:
+        delta = -min(delta, src.max_sub if src.max_sub is not None else math.inf)
+    return _clamp(src.base + delta, 0.0, top), (avg, steps, delta, better >= 0)
+
+
+def _ranked(src: KpiSource, value: float, top: float, context: tuple[int, int]) -> tuple[float, tuple]:
+    rank, n = context
+    f = (n - rank) / (n - 1) if n > 1 else 1.0
+    return f * top, (f,)
+
+
+KPI_METHODS = {"linear": _linear, "lower_better": _lower_better, "ratio": _ratio, "relative": _relative,
+               "rank": _ranked}
+
+
 def kpi_points(src: KpiSource, value: float, top: float, context=None) -> tuple[float, tuple]:
     """(points, what the explanation shows) of one value. ``context`` is the comparison group's
     mean (method relative) or (rank, group size) (method rank)."""
-    method = src.method
-    if method == "linear":
-        f = _clamp((value - src.low) / (src.high - src.low))
-        return f * top, (f,)
-    if method == "lower_better":
-        f = _clamp((src.worst - value) / (src.worst - src.best))
-        return f * top, (f,)
-    if method == "ratio":
-        f = _clamp(value / src.target, 0.0, src.cap)
-        return min(f * top, top), (f,)
-    if method == "relative":
-        avg = context
-        better = (avg - value) if src.lower_is_better else (value - avg)
-        steps = math.floor(abs(better) / src.step + EPS)
-        delta = steps * src.per_step
-        if better >= 0:
-            delta = min(delta, src.max_add if src.max_add is not None else math.inf)
-        else:
-            delta = -min(delta, src.max_sub if src.max_sub is not None else math.inf)
-        return _clamp(src.base + delta, 0.0, top), (avg, steps, delta, better >= 0)
-    if method == "rank":
-        rank, n = context
-        f = (n - rank) / (n - 1) if n > 1 else 1.0
-        return f * top, (f,)
-    raise ValueError(method)
+    return KPI_METHODS[src.method](src, value, top, context)
 
 
 def rollup_points(how: str, periods: list, top: float) -> tuple[float, float]:
@@ -267,6 +304,8 @@ class _Scorer:
         self.max_points = plan.maxima()
         # Comparison-group figures of relative and rank KPIs: code → person id → mean or (rank, n).
         self.context: dict[str, dict[int, object]] = {}
+        self._keys: dict[str, list[str]] = {}   # comparison grouping → everybody's group
+        self._measures: dict[str, list] = {}    # measure → everybody's value (None: none)
         self.stored_context = context
         # The tree walked once: every leaf in order with its path, the key of its source notes and
         # the codes of the nodes above it (whose subtotals it adds to).
@@ -292,6 +331,20 @@ class _Scorer:
         datas = [self.inputs[s.id] for s in self.subjects]
         adjusted = [(i, d) for i, d in enumerate(datas) if d.adjustments]
         rolled = [(i, d) for i, d in enumerate(datas) if d.periods]
+        # Bonus and deduction events are few: who has them, per item, in one pass.
+        counts: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for i, d in enumerate(datas):
+            for code, n in d.occurrences.items():
+                counts[code].append((i, n))
+        # Everybody's value of every measure, read in one pass over the people.
+        size = len(datas)
+        self._measures = measures = {}
+        for i, d in enumerate(datas):
+            for measure, value in d.kpis.items():
+                column = measures.get(measure)
+                if column is None:
+                    column = measures[measure] = [None] * size
+                column[i] = value
         columns: dict[str, list[float | None]] = {}
         for node, _path, _key, _above in self._leaves:
             code, src, top = node.code, node.source, self.max_points[node.code]
@@ -299,18 +352,16 @@ class _Scorer:
                 column = self._ballot_column(code, src, datas, top)
             elif isinstance(src, KpiSource):
                 column = self._kpi_column(code, src, datas, top)
-            elif isinstance(src, BonusSource):
-                none = bonus_points(src, 0, top)[0]
-                column = [none if (n := d.occurrences.get(code)) is None else bonus_points(src, n, top)[0]
-                          for d in datas]
-            elif isinstance(src, DeductionSource):
-                none = deduction_points(src, 0, top)[0]
-                column = [none if (n := d.occurrences.get(code)) is None else deduction_points(src, n, top)[0]
-                          for d in datas]
+            elif isinstance(src, (BonusSource, DeductionSource)):
+                rule = bonus_points if isinstance(src, BonusSource) else deduction_points
+                column = [rule(src, 0, top)[0]] * len(datas)
+                for i, n in counts.get(code, ()):
+                    column[i] = rule(src, n, top)[0]
             elif isinstance(src, SurveySource):
                 column = [None if (x := d.surveys.get(code)) is None else survey_points(src, x, top) for d in datas]
             elif isinstance(src, ManualSource):
-                column = [None if (m := d.manual.get(code)) is None else _clamp(m[0], 0.0, top) for d in datas]
+                column = [None if (m := d.manual.get(code)) is None else
+                          0.0 if m[0] < 0 else top if m[0] > top else float(m[0]) for d in datas]
             else:
                 column = [None] * len(datas)
             if node.rollup:
@@ -325,21 +376,31 @@ class _Scorer:
 
     def _ballot_column(self, code: str, src: BallotSource, datas: list[PersonInputs], top: float) -> list:
         scale = self.scales[src.scale]
+        base, span = _ballot_mapping(src, scale)
+        declared = src.groups
         out: list[float | None] = []
         for d in datas:
             groups = d.ballots.get(code)
-            out.append(None if not groups else
-                       self.ballot(src, scale, groups, top, d.pooled.get(code) if d.pooled else None))
+            if not groups:
+                out.append(None)
+            elif d.pooled and code in d.pooled:
+                out.append(self.ballot(src, scale, groups, top, d.pooled[code]))
+            else:
+                fraction = ballot_fraction(declared, groups, base, span)
+                out.append(None if fraction is None else
+                           (0.0 if fraction < 0 else 1.0 if fraction > 1 else fraction) * top)
         return out
 
     def _kpi_column(self, code: str, src: KpiSource, datas: list[PersonInputs], top: float) -> list:
-        measure = src.measure
-        values = [d.kpis.get(measure) for d in datas]
+        values = self._measures.get(src.measure) or [None] * len(datas)
+        method = KPI_METHODS[src.method]
         if src.method not in ("relative", "rank"):
-            return [None if v is None else kpi_points(src, float(v), top)[0] for v in values]
+            return [None if v is None else method(src, float(v), top)[0] for v in values]
         # The comparison group of every person: the values of those in the same category, unit or
         # department who have one.
-        keys = [_group_key(s, src.within) for s in self.subjects]
+        keys = self._keys.get(src.within)
+        if keys is None:
+            keys = self._keys[src.within] = [_group_key(s, src.within) for s in self.subjects]
         members: dict[str, list[float]] = defaultdict(list)
         for k, v in zip(keys, values):
             if v is not None:
@@ -353,7 +414,7 @@ class _Scorer:
                     out.append(None)
                     continue
                 context[s.id] = ctx = means[k]
-                out.append(kpi_points(src, float(v), top, ctx)[0])
+                out.append(method(src, float(v), top, ctx)[0])
         else:
             ordered = {k: sorted(vs) for k, vs in members.items()}
             for s, k, v in zip(self.subjects, keys, values):
@@ -364,7 +425,7 @@ class _Scorer:
                 n = len(group)
                 better = bisect_left(group, v - EPS) if src.lower_is_better else n - bisect_right(group, v + EPS)
                 context[s.id] = ctx = (better + 1, n)
-                out.append(kpi_points(src, v, top, ctx)[0])
+                out.append(method(src, v, top, ctx)[0])
         self.context[code] = context
         return out
 
@@ -373,7 +434,6 @@ class _Scorer:
         """Points of a ballot item from the disclosed sums and counts per rater group: each group's
         mean as a share of the scale, weighted among the groups that have ballots. With ``line``,
         the parts and notes are written to it."""
-        lang = self.lang
         if pooled:
             declared = [(g, w) for g, w in src.groups if g not in pooled]
             pool_weight = sum(w for g, w in src.groups if g in pooled)
@@ -381,42 +441,41 @@ class _Scorer:
                 declared.append(("others", pool_weight))
         else:
             declared = src.groups
-        weight_present = sum(w for g, w in declared if groups.get(g, EMPTY_TALLY)[1] > 0)
-        if not weight_present:
-            if line is not None:
-                # Say why there is no score when ballots exist but stay hidden.
-                for g, w in src.groups:
-                    if withheld and g in withheld:
-                        line.note("group_withheld", group=group_name(lang, g), weight=float(w))
-            return None
-        fraction, parts = 0.0, []
-        low, high = scale.min_value, scale.max_value
+        base, span = _ballot_mapping(src, scale)
+        fraction = ballot_fraction(declared, groups, base, span)
+        if line is None:
+            return None if fraction is None else _clamp(fraction) * top
+        present = []   # (group, weight, sum, count) of the groups with ballots
+        weight_present = 0.0
         for g, w in declared:
-            total, count = groups.get(g, EMPTY_TALLY)
-            if count <= 0:
-                if line is not None:
-                    line.note("group_withheld" if withheld and g in withheld else "group_absent",
-                              group=group_name(lang, g), weight=float(w))
-                continue
-            mean = total / count
-            f = (mean - low) / (high - low) if src.mapping == "range" else mean / high
-            share = w / weight_present
-            fraction += share * (0.0 if f < 0 else 1.0 if f > 1 else f)
-            if line is not None:
-                if g == "others":
-                    sep = ", " if lang == "en" else "、"
-                    name = t(lang, "pooled", groups=sep.join(group_name(lang, p) for p, _w in src.groups
-                                                             if p in pooled))
-                else:
-                    name = group_name(lang, g)
-                parts.append(("group", {"group": name, "weight": share * 100, "mean": mean, "top": high,
-                                        "count": count}))
+            tally = groups.get(g)
+            if tally is not None and tally[1] > 0:
+                present.append((g, w, tally[0], tally[1]))
+                weight_present += w
+        if not weight_present:   # say why there is no score when ballots exist but stay hidden
+            absent = [(g, w) for g, w in src.groups if withheld and g in withheld]
+        else:
+            absent = [(g, w) for g, w in declared if not any(p[0] == g for p in present)]
+        for g, w in absent:
+            line.note("group_withheld" if withheld and g in withheld else "group_absent",
+                      group=group_name(self.lang, g), weight=float(w))
+        if fraction is None:
+            return None
         points = _clamp(fraction) * top
-        if line is not None:
-            line.points = points
-            line._raw = parts
-            line._explanation = parts + [("ballot_total", {"fraction": fraction, "max": top, "points": points})]
+        parts = [("group", {"group": self._group_label(src, g, pooled), "weight": w / weight_present * 100,
+                            "mean": total / count, "top": scale.max_value, "count": count})
+                 for g, w, total, count in present]
+        line.points = points
+        line._raw = parts
+        line._explanation = parts + [("ballot_total", {"fraction": fraction, "max": top, "points": points})]
         return points
+
+    def _group_label(self, src: BallotSource, group: str, pooled) -> str:
+        lang = self.lang
+        if group != "others":
+            return group_name(lang, group)
+        sep = ", " if lang == "en" else "、"
+        return t(lang, "pooled", groups=sep.join(group_name(lang, p) for p, _w in src.groups if p in pooled))
 
     # --- one person's lines, with their texts ---
 
@@ -523,14 +582,14 @@ class _Scorer:
         for code, children in self._groups:   # children before their parents
             sums[code] = list(map(sum, zip(*(sums[c] for c in children)))) if children else [0.0] * len(self.subjects)
         all_codes = list(sums)
-        top_codes = self._top_codes
+        totals = list(map(sum, zip(*(sums[code] for code in self._top_codes)))) or [0.0] * len(self.subjects)
         plan_total, capped = self.plan.total, not self.plan.bonus_above_total
         names = {v.code: v.name for v in self.plan.vetoes}
         results = []
-        for subject, points, subtotals in zip(self.subjects, zip(*columns.values()), zip(*sums.values())):
-            subtotals = dict(zip(all_codes, subtotals))
-            raw_total = sum(subtotals[code] for code in top_codes)
-            result = PersonResult(subject, dict(zip(leaf_codes, points)), subtotals, raw_total, self)
+        for subject, points, subtotals, raw_total in zip(self.subjects, zip(*columns.values()), zip(*sums.values()),
+                                                         totals):
+            result = PersonResult(subject, dict(zip(leaf_codes, points)), dict(zip(all_codes, subtotals)),
+                                  raw_total, self)
             if capped and raw_total > plan_total + EPS:
                 result.total = plan_total
                 result.flags.append(t(self.lang, "capped_total", raw=_n(raw_total), max=_n(plan_total)))

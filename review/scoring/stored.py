@@ -21,11 +21,11 @@ def pack(result: PersonResult) -> dict:
     scorer = result._scorer
     pid = result.subject.id
     data = scorer.inputs.get(pid) or PersonInputs()
-    leaves = set(result.points)
+    subtotals = result.subtotals
     return {
         "format": FORMAT,
         "points": result.points,
-        "subtotals": {code: value for code, value in result.subtotals.items() if code not in leaves},
+        "subtotals": {code: subtotals[code] for code, _children in scorer._groups},
         "vetoes": result.vetoes, "flags": result.flags,
         "inputs": pack_inputs(data),
         "context": {code: people[pid] for code, people in scorer.context.items() if pid in people},
@@ -33,8 +33,9 @@ def pack(result: PersonResult) -> dict:
 
 
 def pack_inputs(data: PersonInputs) -> dict:
-    """The non-empty parts of a person's inputs, as JSON (sets as sorted lists). Source notes are
-    listed once and referred to by position: a person's twenty KPI values usually share one import."""
+    """The non-empty parts of a person's inputs, as JSON (sets as sorted lists). Lists of source
+    notes are stored once and referred to by position: a person's twenty KPI values usually share
+    one import's."""
     out: dict = {}
     for name in ("ballots", "surveys", "kpis", "occurrences", "manual", "periods", "adjustments"):
         value = getattr(data, name)
@@ -45,18 +46,16 @@ def pack_inputs(data: PersonInputs) -> dict:
         if value:
             out[name] = {code: sorted(groups) for code, groups in value.items()}
     if data.sources:
-        texts: list = []
-        index: dict[int, int] = {}   # by identity: the loader shares one note between the values it covers
-        by: dict[str, list[int]] = {}
+        lists: list[list] = []
+        index: dict[int, int] = {}   # by identity: the loader shares one list between the values it covers
+        by: dict[str, int] = {}
         for key, notes in data.sources.items():
-            refs = by[key] = []
-            for note in notes:
-                at = index.get(id(note))
-                if at is None:
-                    at = index[id(note)] = len(texts)
-                    texts.append(note)
-                refs.append(at)
-        out["notes"] = texts
+            at = index.get(id(notes))
+            if at is None:
+                at = index[id(notes)] = len(lists)
+                lists.append(notes)
+            by[key] = at
+        out["notes"] = lists
         out["sources"] = by
     return out
 
@@ -70,8 +69,8 @@ def unpack_inputs(stored: dict) -> PersonInputs:
         if name in stored:
             setattr(data, name, {code: set(groups) for code, groups in stored[name].items()})
     if "sources" in stored:
-        texts = stored.get("notes") or []
-        data.sources = {key: [texts[i] for i in refs] for key, refs in stored["sources"].items()}
+        lists = stored.get("notes") or []
+        data.sources = {key: lists[at] for key, at in stored["sources"].items()}
     return data
 
 
