@@ -188,6 +188,13 @@ def _gather_periods(campaign: Campaign, codes: set[str], inputs: dict[int, Perso
         inputs[pid].periods[code] = periods
 
 
+def result_row(campaign_id: int, r, now) -> dict:
+    """One person's row of ``results``."""
+    return {"campaign_id": campaign_id, "person_id": r.subject.id, "total": r.total, "grade": r.grade,
+            "rank_category": r.rank_category, "rank_unit": r.rank_unit, "detail": stored.pack(r),
+            "summary": stored.summary(r), "flagged": bool(r.vetoes or r.flags), "computed_at": now}
+
+
 def recompute(campaign: Campaign, lang: str = "zh", *, force: bool = False) -> int:
     """Score the campaign again and replace its stored results. Returns the number of people.
 
@@ -199,10 +206,7 @@ def recompute(campaign: Campaign, lang: str = "zh", *, force: bool = False) -> i
     results = score_campaign(plan, subjects, inputs, lang=lang)
     db.session.execute(delete(Result).where(Result.campaign_id == campaign.id))
     now = utcnow()
-    bulk_insert(db.session, Result.__table__, [
-        {"campaign_id": campaign.id, "person_id": r.subject.id, "total": r.total, "grade": r.grade,
-         "rank_category": r.rank_category, "rank_unit": r.rank_unit, "detail": stored.pack(r), "computed_at": now}
-        for r in results])
+    bulk_insert(db.session, Result.__table__, [result_row(campaign.id, r, now) for r in results])
     if campaign.period_kind is not PeriodKind.YEAR:
         for annual in db.session.scalars(select(Campaign).where(
                 Campaign.unit_id == campaign.unit_id, Campaign.year == campaign.year,

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.errors import DomainError
@@ -213,6 +213,10 @@ class Result(db.Model):
     rank_category: Mapped[int | None] = mapped_column(Integer)
     rank_unit: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[dict] = mapped_column(JSON)
+    # What the table filters, sorts and exports by for everybody — dimension subtotals, vetoes,
+    # flags — small enough to read for a province at once (review/results/summary.py).
+    summary: Mapped[dict | None] = mapped_column(JSON)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # vetoed or flagged
     computed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     person: Mapped[Person] = relationship()

@@ -8,7 +8,7 @@ from flask_babel import pgettext
 from ..campaigns.models import Campaign
 from ..core.spreadsheet import workbook
 from ..plans.spec import Plan
-from . import queries, summary
+from . import queries
 from .queries import Filters, Order
 
 # Rows fetched per query while writing (the ids are known, in order, beforehand).
@@ -42,15 +42,14 @@ def _header(text: str) -> str:
 def result_workbook(campaign: Campaign, plan: Plan, filters: Filters, order: Order) -> bytes:
     dims = queries.dimensions(plan)
     codes = tuple(n.code for n in dims)
-    summaries = summary.of_campaign(campaign.id, codes)
-    ids = queries.ordered_ids(campaign, plan, filters, order, summaries)
+    ids = queries.ordered_ids(campaign, plan, filters, order)
     labels = queries.categories()
     facts = queries.Facts(campaign, plan)
     several_units = facts.options.several_units
 
     def people():
         for start in range(0, len(ids), CHUNK):
-            for r in queries.rows_of(campaign, ids[start:start + CHUNK], summaries):
+            for r in queries.rows_of(campaign, ids[start:start + CHUNK], codes):
                 yield ([r.name, r.staff_no] + ([r.unit] if several_units else []) + [r.department,
                        labels.get(r.category, r.category)]
                        + [_points(r.summary.subtotals.get(code)) for code in codes]

@@ -1,6 +1,6 @@
 """The results table and the figures beside it. Each function runs a fixed number of SQL statements
-whatever the number of people; none reads a result's ``detail`` for more than the rows of one page
-(review/results/summary.py says why and what does when everybody's is needed)."""
+whatever the number of people; filters and orders, "flagged only" and dimensions included, are the
+database's, and a result's summary is read for the rows shown only (review/results/summary.py)."""
 from __future__ import annotations
 
 import math
@@ -151,8 +151,7 @@ def _joined(stmt):
 
 
 def _where(stmt, campaign_id: int, filters: Filters, *, rows: bool = True):
-    """The campaign's results in the filters' scope, and with ``rows`` the table's own filters too
-    ("flagged only" aside: it needs every detail, see summary.py)."""
+    """The campaign's results in the filters' scope, and with ``rows`` the table's own filters too."""
     stmt = stmt.where(Result.campaign_id == campaign_id)
     if filters.category:
         stmt = stmt.where(Person.category_code == filters.category)
@@ -168,6 +167,8 @@ def _where(stmt, campaign_id: int, filters: Filters, *, rows: bool = True):
         if filters.q:
             stmt = stmt.where(or_(Person.name.icontains(filters.q, autoescape=True),
                                   Person.staff_no.icontains(filters.q, autoescape=True)))
+        if filters.flagged:
+            stmt = stmt.where(Result.flagged.is_(True))
     return stmt
 
 
@@ -176,6 +177,11 @@ def _order_by(order: Order, grades: list[str]) -> list:
         return column.desc() if highest_first != order.reverse else column.asc()
 
     key = order.key
+    if order.dimension:
+        # Highest first unless reversed, then in rank order.
+        subtotal = func.coalesce(Result.summary[("subtotals", order.dimension)].as_float(), 0.0)
+        return [way(subtotal, True), Category.sort_order, Person.category_code, Result.rank_category.asc(),
+                Person.staff_no]
     if key == "rank":
         return [Category.sort_order, Person.category_code, way(Result.rank_category), way(Person.staff_no)]
     if key == "rank_unit":
@@ -198,27 +204,19 @@ COLUMNS = (Result.person_id, Person.staff_no, Person.name, Person.category_code,
            Result.total, Result.grade, Result.rank_category, Result.rank_unit)
 
 
-def ordered_ids(campaign: Campaign, plan: Plan, filters: Filters, order: Order,
-                summaries: dict[int, Summary]) -> list[int]:
-    """Every matching person id in table order, "flagged only" and dimension sorts applied with the
-    campaign's summaries (for the export and the pages that need them)."""
-    by = order if order.dimension is None else Order("rank")
-    ids = list(db.session.scalars(_where(_joined(select(Result.person_id)), campaign.id, filters)
-                                  .order_by(*_order_by(by, [g.grade for g in plan.grades]))))
-    if filters.flagged:
-        ids = [i for i in ids if summaries.get(i, EMPTY).flagged]
-    if order.dimension:
-        # Highest first unless reversed; a stable sort keeps the rank order among equal subtotals.
-        ids.sort(key=lambda i: summaries.get(i, EMPTY).subtotals.get(order.dimension, 0.0), reverse=not order.reverse)
-    return ids
+def ordered_ids(campaign: Campaign, plan: Plan, filters: Filters, order: Order) -> list[int]:
+    """Every matching person id in table order (for the export)."""
+    return list(db.session.scalars(_where(_joined(select(Result.person_id)), campaign.id, filters)
+                                   .order_by(*_order_by(order, [g.grade for g in plan.grades]))))
 
 
-def rows_of(campaign: Campaign, ids: list[int], summaries: dict[int, Summary]) -> list[Row]:
-    """These people's rows, in this order (one query)."""
+def rows_of(campaign: Campaign, ids: list[int], dims: tuple[str, ...]) -> list[Row]:
+    """These people's rows, in this order (two queries)."""
     if not ids:
         return []
     found = {r[0]: r for r in db.session.execute(
         _joined(select(*COLUMNS)).where(Result.campaign_id == campaign.id, Result.person_id.in_(ids)))}
+    summaries = summary.for_people(campaign.id, ids, dims)
     return [Row(*found[i], summary=summaries.get(i, EMPTY)) for i in ids if i in found]
 
 
@@ -227,12 +225,6 @@ def table(campaign: Campaign, plan: Plan, filters: Filters, order: Order, page: 
     """One page of the results table. ``count``: the number of matching rows when already known
     (Facts.count), saving a query."""
     dims = tuple(n.code for n in dimensions(plan))
-    if filters.flagged or order.dimension:
-        summaries = summary.of_campaign(campaign.id, dims)
-        ids = ordered_ids(campaign, plan, filters, order, summaries)
-        page = min(max(page, 1), max(1, math.ceil(len(ids) / per_page)))
-        chosen = ids[(page - 1) * per_page:page * per_page]
-        return Page(rows_of(campaign, chosen, summaries), len(ids), page, per_page)
     total = count if count is not None else \
         db.session.scalar(_where(_joined(select(func.count())), campaign.id, filters)) or 0
     page = min(max(page, 1), max(1, math.ceil(total / per_page)))

@@ -32,6 +32,13 @@ def pack(result: PersonResult) -> dict:
     }
 
 
+def summary(result: PersonResult) -> dict:
+    """What the results table needs of everybody: the dimensions' subtotals, vetoes and flags."""
+    subtotals = result.subtotals
+    return {"subtotals": {code: subtotals[code] for code in result._scorer._top_codes},
+            "vetoes": result.vetoes, "flags": result.flags}
+
+
 def pack_inputs(data: PersonInputs) -> dict:
     """The non-empty parts of a person's inputs, as JSON (sets as sorted lists). Lists of source
     notes are stored once and referred to by position: a person's twenty KPI values usually share
