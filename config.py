@@ -26,6 +26,11 @@ class Config:
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    # Province-sized campaigns rescore in a background job (review/campaigns/rescoring.py); needs
+    # REDIS_URL and a running `flask --app wsgi jobs worker`.
+    RESCORE_IN_BACKGROUND = os.environ.get("REVIEW_RESCORE_IN_BACKGROUND", "") in ("1", "true", "yes")
+    RESCORE_BACKGROUND_FROM = int(os.environ.get("REVIEW_RESCORE_BACKGROUND_FROM", "2000"))
+    JOBS_QUEUE = os.environ.get("REVIEW_JOBS_QUEUE", "review")
 
     BABEL_DEFAULT_LOCALE = os.environ.get("REVIEW_LOCALE", "zh_CN")
     BABEL_DEFAULT_TIMEZONE = os.environ.get("REVIEW_TIMEZONE", "Asia/Shanghai")
@@ -86,7 +91,10 @@ class Config:
 
     @classmethod
     def check(cls, app) -> None:
-        """Hook for configuration checks at start-up."""
+        """Configuration checks at start-up."""
+        if app.config.get("RESCORE_IN_BACKGROUND") and not app.config.get("REDIS_URL"):
+            raise RuntimeError("REVIEW_RESCORE_IN_BACKGROUND needs REDIS_URL (the job queue) and a running "
+                               "`flask --app wsgi jobs worker`.")
 
 
 class DevelopmentConfig(Config):
@@ -111,6 +119,7 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls, app) -> None:
+        super().check(app)
         key = app.config.get("SECRET_KEY")
         if not key or key == DEFAULT_SECRET_KEY or len(key) < 16:
             raise RuntimeError(

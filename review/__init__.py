@@ -38,6 +38,7 @@ def register_extensions(app: Flask) -> None:
     from .database import configure_engine
     from .i18n import compile_catalogs, select_locale
 
+    from .campaigns import rescoring  # noqa: F401  (queues rescoring jobs when a transaction commits)
     from .database import json_dumps, json_loads
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"json_serializer": json_dumps, "json_deserializer": json_loads,
                                                **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
@@ -130,7 +131,7 @@ def register_commands(app: Flask) -> None:
     from .auth.cli import users_cli
     from .ballots.cli import ballots_cli
     from .surveys.cli import surveys_cli
-    from .campaigns.cli import campaigns_cli
+    from .campaigns.cli import campaigns_cli, jobs_cli
     from .plans.cli import plans_cli
     from .core.cli import audit_cli
     from .demo.cli import demo_command
@@ -143,6 +144,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(plans_cli)
     app.cli.add_command(campaigns_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(ballots_cli)
     app.cli.add_command(surveys_cli)
     app.cli.add_command(api_keys_cli)

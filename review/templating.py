@@ -29,6 +29,7 @@ def register_template_helpers(app) -> None:
                 "users": (Role.ADMIN,),
                 "team": (Role.LEADER, Role.ADMIN, Role.OFFICE),
                 "api_keys": (Role.ADMIN, Role.OFFICE),
+                "results_edit": (Role.ADMIN, Role.OFFICE),
             }[what]
             return current_user.role in allowed
 

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
-from ..campaigns.loader import recompute
+from ..campaigns.rescoring import rescore
 from ..campaigns.models import Campaign, CampaignState, CampaignSubject
 from ..core import audit
 from ..core.access import Role
@@ -195,7 +195,7 @@ def withdraw(user: User, appeal: Appeal, *, at: datetime | None = None) -> None:
 def accept(user: User, appeal: Appeal, outcome: str, changes: list[tuple[str, object, str]], *,
            at: datetime | None = None) -> list[Adjustment]:
     """Accept with a reason and one or more adjustments (indicator code, points, reason); the
-    campaign's scores are recomputed at once."""
+    campaign's scores are recomputed (review/campaigns/rescoring.py)."""
     _lock(appeal)
     _share_campaign(appeal.campaign)
     _may_review(user, appeal)
@@ -213,7 +213,7 @@ def accept(user: User, appeal: Appeal, outcome: str, changes: list[tuple[str, ob
     db.session.flush()
     audit.record("appeals.accept", appeal,
                  summary=f"{outcome[:300]} · " + "; ".join(f"{r.indicator} → {r.points:g}" for r in rows))
-    recompute(campaign)
+    rescore(campaign)
     return rows
 
 
@@ -243,7 +243,7 @@ def withdraw_adjustment(user: User, adjustment: Adjustment, reason: str) -> None
         raise DomainError(_("Only the performance office of the person's unit can withdraw an adjustment."))
     adjustments.withdraw(user, adjustment, reason)
     audit.record("adjustments.withdraw", adjustment, summary=adjustment.withdrawn_reason)
-    recompute(campaign)
+    rescore(campaign)
 
 
 # --- the lifecycle -----------------------------------------------------------------------------------

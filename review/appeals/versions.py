@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, literal, select
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
-from ..campaigns.loader import recompute
+from ..campaigns.rescoring import settle
 from ..campaigns.models import Campaign, CampaignState, CampaignSubject, Result
 from ..core import audit
 from ..core.errors import DomainError
@@ -134,7 +134,7 @@ def correct(user: User, campaign: Campaign, reason: str, changes: list[Change] =
     for change in changes:
         adjustments.add(user, campaign, change, version=number)
     previous = get(campaign, number - 1)
-    recompute(campaign, force=True)
+    settle(campaign, force=True)
     version = snapshot(campaign, reason, user=user)
     changed = differences(previous, version)
     audit.record("results.correction", campaign,

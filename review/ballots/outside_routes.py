@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
-from ..campaigns.loader import recompute
+from ..campaigns.rescoring import rescore
 from ..campaigns.routes import EDITORS, _campaign
 from ..core.access import roles
 from ..core.errors import DomainError
@@ -46,7 +46,7 @@ def sheet(campaign_id: int):
         if errors or error:
             db.session.rollback()
         else:
-            recompute(campaign)
+            rescore(campaign)
             db.session.commit()
             flash(_("The ratings of %(body)s are saved.", body=body), "success")
             return redirect(url_for("outside.sheet", campaign_id=campaign.id))
@@ -65,7 +65,7 @@ def remove(campaign_id: int):
     if not campaign.accepts_inputs:
         flash(_("Ratings can be entered only before voting closes."), "error")
     elif outside.remove(campaign, request.form.get("body", "")):
-        recompute(campaign)
+        rescore(campaign)
         db.session.commit()
         flash(_("Removed."), "success")
     return redirect(url_for("outside.sheet", campaign_id=campaign.id))

@@ -1,6 +1,6 @@
 """`flask --app wsgi campaigns ...`"""
 import click
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..core.errors import DomainError
 from ..extensions import db
@@ -95,3 +95,39 @@ def results(campaign_id: int):
 def list_campaigns():
     for c in db.session.scalars(select(Campaign).order_by(Campaign.year.desc(), Campaign.id)):
         click.echo(f"{c.id}\t{c.name}\t{c.period_label}\t{c.state.value}\t{len(c.subjects)}")
+
+
+jobs_cli = click.Group("jobs", help="Background jobs: rescoring province-sized campaigns.")
+
+
+@jobs_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Run the jobs waiting now, then stop.")
+def worker(burst: bool):
+    """Run queued jobs (RQ, on REDIS_URL) in this process, one after the other."""
+    from flask import current_app
+    from rq import SimpleWorker
+
+    from . import rescoring
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL is not set: there is no queue to work on.")
+
+    class Worker(SimpleWorker):
+        def perform_job(self, *args, **kwargs):
+            try:
+                return super().perform_job(*args, **kwargs)
+            finally:
+                db.session.remove()   # each job starts with a fresh session
+
+    Worker([rescoring.queue()], connection=rescoring.connection()).work(burst=burst)
+
+
+@campaigns_cli.command("rescore")
+@click.argument("campaign_id", type=int)
+def rescore_now(campaign_id: int):
+    """Recompute a campaign's results now (also what a waiting background job would do)."""
+    from .rescoring import settle
+    campaign = campaign_or_fail(campaign_id)
+    settle(campaign)
+    db.session.commit()
+    click.echo(f"{db.session.scalar(select(func.count()).select_from(Result).where(Result.campaign_id == campaign.id))}"
+               " results")

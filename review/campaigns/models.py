@@ -78,6 +78,9 @@ class Campaign(db.Model):
     # Set when closing counted anonymous ballots: they are counted once, so a reopened campaign
     # takes no more (a second count would let anyone compare results before and after).
     ballots_counted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set while a background job is to recompute the results after an input changed
+    # (review/campaigns/rescoring.py): the figures shown are from before that change.
+    rescore_requested_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     plan_version: Mapped[PlanVersion] = relationship()

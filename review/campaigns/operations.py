@@ -13,6 +13,7 @@ from ..org.models import LeaderRole, Person, Unit
 from ..plans.models import PlanVersion
 from ..plans.spec import BonusSource, DeductionSource, ManualSource, Plan
 from .loader import recompute
+from .rescoring import rescore as schedule, settle
 from .models import Campaign, CampaignState, CampaignSubject, ManualEntry, PeriodKind, VetoEntry
 
 
@@ -91,7 +92,7 @@ def move(campaign: Campaign, action: str, *, until: date | None = None, today: d
         raise DomainError(_("Unknown action %(a)s.", a=action))
     db.session.flush()
     audit.record(f"campaigns.{action}", campaign)
-    recompute(campaign, force=True)
+    settle(campaign, force=True)
     if action == "finalize":
         from ..appeals.versions import snapshot
         snapshot(campaign)
@@ -140,7 +141,7 @@ def set_manual_entry(campaign: Campaign, person: Person, indicator: str, value: 
         entry.value, entry.reason = value, reason.strip()
     db.session.flush()
     if rescore:
-        recompute(campaign)
+        schedule(campaign)
     return entry
 
 
@@ -159,4 +160,4 @@ def set_veto(campaign: Campaign, person: Person, veto: str, reason: str, *, on: 
     elif not on and entry is not None:
         db.session.delete(entry)
     db.session.flush()
-    recompute(campaign)
+    schedule(campaign)

@@ -15,13 +15,15 @@ from wtforms import IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from ..core.access import Role, require_unit_access, roles
+from ..core import audit
 from ..core.errors import DomainError
 from ..extensions import db
 from ..org.models import Person, Unit
 from ..org.queries import visible_units
 from ..plans.models import PlanVersion, StoredPlan
+from ..utils import safe_next
 from . import operations as ops
-from .loader import recompute
+from .rescoring import rescore, settle
 from . import queries
 from .models import Campaign, CampaignState, CampaignSubject, ManualEntry, PeriodKind, Result, TRANSITIONS, VetoEntry
 
@@ -118,6 +120,21 @@ def _asks_outside(campaign: Campaign) -> bool:
     return bool(outside_questions(campaign))
 
 
+@bp.post("/<int:campaign_id>/rescore")
+@roles(*EDITORS)
+def rescore_now(campaign_id: int):
+    """Recompute at once instead of waiting for the background job."""
+    campaign = _campaign(campaign_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    settle(campaign)
+    audit.record("campaigns.rescore", campaign)
+    db.session.commit()
+    flash(_("The results are recomputed."), "success")
+    return redirect(safe_next(request.form.get("next")) if request.form.get("next") else
+                    url_for("campaigns.results", campaign_id=campaign.id))
+
+
 @bp.post("/<int:campaign_id>/move")
 @roles(*EDITORS)
 def move(campaign_id: int):
@@ -192,7 +209,7 @@ def enter(campaign_id: int, code: str):
             db.session.rollback()
             flash(_("Nothing was saved: %(n)d rows need correcting.", n=len(errors)), "error")
         else:
-            recompute(campaign)
+            rescore(campaign)
             db.session.commit()
             flash(_("%(n)d entries saved.", n=changed), "success")
             return redirect(url_for("campaigns.view", campaign_id=campaign.id))

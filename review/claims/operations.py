@@ -5,7 +5,7 @@ rejects → the performance office approves or rejects. A rejection keeps its re
 claimant may withdraw while nothing is decided; nobody acts on their own claim, and the office's
 approval comes from someone other than the endorser. Deductions are recorded by the office and
 take effect at once. Approved claims and deductions count in the campaign's scores, which are
-recomputed at once (review/campaigns/loader.py)."""
+recomputed (review/campaigns/rescoring.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
-from ..campaigns.loader import recompute
+from ..campaigns.rescoring import rescore
 from ..campaigns.models import Campaign, CampaignState, CampaignSubject
 from ..core import audit
 from ..core.access import Role
@@ -190,7 +190,7 @@ def _lock(claim: Claim) -> None:
 
 def _rescore(campaign: Campaign) -> None:
     if campaign.accepts_inputs:
-        recompute(campaign)
+        rescore(campaign)
 
 
 def _campaign_accepts(campaign: Campaign) -> None:

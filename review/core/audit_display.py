@@ -35,6 +35,7 @@ ACTIONS = {
     "campaigns.reopen": _l("Campaign reopened"),
     "campaigns.publish": _l("Campaign published for comment"),
     "campaigns.finalize": _l("Campaign made final"),
+    "campaigns.rescore": _l("Results recomputed at once"),
     "manual_entries.create": _l("Score entered"),
     "manual_entries.update": _l("Score changed"),
     "veto_entries.create": _l("Veto applied"),

@@ -85,5 +85,5 @@ def review(entry: KpiEntry, user: User, *, approve: bool, note: str = "") -> Non
         db.session.add(KpiRecord(campaign_id=campaign.id, person_id=entry.person_id,
                                  values={entry.measure: entry.value}, entry_id=entry.id, recorded_at=now))
         db.session.flush()
-        from ..campaigns.loader import recompute
-        recompute(campaign)
+        from ..campaigns.rescoring import rescore
+        rescore(campaign)

@@ -376,8 +376,8 @@ class KpiImporter:
                             "measures": report.measures})
         report.batch_id, report.applied = batch.id, True
         if rescore and fresh:
-            from ..campaigns.loader import recompute
-            recompute(self.campaign)
+            from ..campaigns.rescoring import rescore
+            rescore(self.campaign)
         return report
 
 

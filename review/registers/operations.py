@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
-from ..campaigns.loader import recompute
+from ..campaigns.rescoring import rescore as rescore_campaign
 from ..campaigns.models import Campaign, CampaignState, CampaignSubject
 from ..core import audit
 from ..core.access import Role
@@ -184,7 +184,7 @@ def affected_campaigns(kind: RegisterKind, person: Person, day: date) -> list[Ca
 def rescore(kind: RegisterKind, person: Person, day: date) -> list[Campaign]:
     campaigns = affected_campaigns(kind, person, day)
     for c in campaigns:
-        recompute(c)
+        rescore_campaign(c)
     return campaigns
 
 

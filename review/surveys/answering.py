@@ -182,9 +182,9 @@ def vacuum_pool() -> None:
 def rescore(survey: Survey) -> None:
     """Score the campaign the survey feeds again, with the answers counted so far."""
     if survey.campaign_id:
-        from ..campaigns.loader import recompute
         from ..campaigns.models import Campaign
+        from ..campaigns.rescoring import rescore
         campaign = db.session.get(Campaign, survey.campaign_id)
         if campaign is not None:
-            recompute(campaign)
+            rescore(campaign)
 

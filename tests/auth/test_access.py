@@ -56,6 +56,7 @@ ROUTES = [
     ("POST", "/campaigns/", EDITORS),
     ("GET", "/campaigns/{campaign}", READERS),
     ("POST", "/campaigns/{campaign}/move", EDITORS),
+    ("POST", "/campaigns/{campaign}/rescore", EDITORS),
     ("GET", "/campaigns/{campaign}/enter/work", EDITORS),
     ("GET", "/campaigns/{campaign}/results", READERS),
     ("GET", "/campaigns/{campaign}/ballots", READERS),
