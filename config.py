@@ -31,6 +31,8 @@ class Config:
     RESCORE_IN_BACKGROUND = os.environ.get("REVIEW_RESCORE_IN_BACKGROUND", "") in ("1", "true", "yes")
     RESCORE_BACKGROUND_FROM = int(os.environ.get("REVIEW_RESCORE_BACKGROUND_FROM", "2000"))
     JOBS_QUEUE = os.environ.get("REVIEW_JOBS_QUEUE", "review")
+    # The appraisal files' archive (content-addressed PDFs); default instance/archive.
+    ARCHIVE_DIR = os.environ.get("REVIEW_ARCHIVE_DIR") or None
 
     BABEL_DEFAULT_LOCALE = os.environ.get("REVIEW_LOCALE", "zh_CN")
     BABEL_DEFAULT_TIMEZONE = os.environ.get("REVIEW_TIMEZONE", "Asia/Shanghai")

@@ -19,6 +19,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     config_class = CONFIGS[config or "development"] if isinstance(config, (str, type(None))) else config
     app.config.from_object(config_class)
     app.config.update(overrides)
+    app.config["CONFIG_CLASS"] = config_class   # worker processes build the same application
     os.makedirs(app.instance_path, exist_ok=True)
     config_class.check(app)
     if app.config.get("PROXY_COUNT"):
@@ -132,6 +133,7 @@ def register_commands(app: Flask) -> None:
     from .ballots.cli import ballots_cli
     from .surveys.cli import surveys_cli
     from .campaigns.cli import campaigns_cli, jobs_cli
+    from .archive.cli import archive_cli
     from .plans.cli import plans_cli
     from .core.cli import audit_cli
     from .demo.cli import demo_command
@@ -145,6 +147,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(plans_cli)
     app.cli.add_command(campaigns_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(archive_cli)
     app.cli.add_command(ballots_cli)
     app.cli.add_command(surveys_cli)
     app.cli.add_command(api_keys_cli)

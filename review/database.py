@@ -8,6 +8,9 @@ a deadlock. Taking the write lock at BEGIN lets the busy timeout do its job.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 import orjson
 from flask import has_request_context, request
 from sqlalchemy import JSON, event
@@ -27,8 +30,24 @@ def json_dumps(value) -> str:
 json_loads = orjson.loads
 
 
+_reading = ContextVar("reading", default=False)
+
+
+@contextmanager
+def reading_only():
+    """Transactions begun inside only read (on SQLite: no write lock taken at BEGIN), e.g. while a
+    batch worker renders a file for seconds before a short transaction records it."""
+    token = _reading.set(True)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+
+
 def wants_write_lock() -> bool:
     """Requests with safe methods only read; everything else (POST, CLI, tests) may write."""
+    if _reading.get():
+        return False
     if has_request_context():
         return request.method not in READ_ONLY_METHODS
     return True

@@ -12,3 +12,4 @@ from .registers import models as register_models  # noqa: F401
 from .claims import models as claim_models  # noqa: F401
 from .evidence import models as evidence_models  # noqa: F401
 from .appeals import models as appeal_models  # noqa: F401
+from .archive import models as archive_models  # noqa: F401

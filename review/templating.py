@@ -14,6 +14,12 @@ def register_template_helpers(app) -> None:
     app.jinja_env.filters["number"] = lambda v: format_decimal(v) if v is not None else ""
     # A number as a form value: 10.0 → "10", 2.5 → "2.5" (what float() reads back).
     app.jinja_env.filters["plain"] = lambda v: f"{v:g}"
+    # Numbers in printed files: at most two decimals, no trailing zeros (as the explanations write them).
+    # Text inside a CSS string (print headers): backslashes, quotes and line breaks escaped, so typed
+    # text cannot end the string or the rule.
+    app.jinja_env.filters["cssstr"] = lambda v: "".join(
+        f"\\{ord(c):x} " if c in '\\"\'<>&' or ord(c) < 32 else c for c in str(v or ""))
+    app.jinja_env.filters["pdfnum"] = lambda v: f"{round(v, 2):g}" if v is not None else "—"
     # Imported macros see globals, not the context: a stored result's lines, in the reader's language.
     app.jinja_env.globals["result_lines"] = _result_lines
 

@@ -36,6 +36,7 @@ ACTIONS = {
     "campaigns.publish": _l("Campaign published for comment"),
     "campaigns.finalize": _l("Campaign made final"),
     "campaigns.rescore": _l("Results recomputed at once"),
+    "archive.issue": _l("Appraisal file issued"),
     "manual_entries.create": _l("Score entered"),
     "manual_entries.update": _l("Score changed"),
     "veto_entries.create": _l("Veto applied"),

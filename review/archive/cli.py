@@ -1,0 +1,129 @@
+"""`flask --app wsgi archive ...`: issue a year's appraisal files in bulk.
+
+Files are rendered in worker processes (``--jobs``), each recycled after ``RECYCLE`` files so that
+WeasyPrint's caches cannot grow without bound over a province's thousands of files. Every file is
+stored and committed on its own: killing the build loses at most the files in flight, and running
+it again skips everyone whose file already shows the current data.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import time
+
+import click
+from flask import current_app
+from sqlalchemy import select
+
+from ..extensions import db
+from ..org.models import Unit
+
+archive_cli = click.Group("archive", help="Appraisal files (一人一档、一年一卷): build and verify the archive.")
+
+RECYCLE = 40   # files a worker process renders before it is replaced
+
+
+def _campaigns(year: int, unit_code: str | None):
+    """The final annual campaigns of the year, those over the unit's subtree or above it."""
+    from ..campaigns.models import Campaign, CampaignState, PeriodKind
+    campaigns = db.session.scalars(select(Campaign).where(
+        Campaign.year == year, Campaign.period_kind == PeriodKind.YEAR, Campaign.state == CampaignState.FINAL)
+        .order_by(Campaign.id)).all()
+    if not campaigns:
+        raise click.ClickException(f"No final annual campaign for {year}.")
+    unit = None
+    if unit_code:
+        unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
+        if unit is None:
+            raise click.ClickException(f"No unit {unit_code}.")
+    return campaigns, unit
+
+
+# --- worker processes ----------------------------------------------------------------------------------
+
+_app = None
+
+
+def _start_worker(config: dict) -> None:
+    """Each worker builds its own application and database connections (nothing is shared with the
+    parent across the fork but the configuration)."""
+    global _app
+    from .. import create_app
+    _app = create_app(config.pop("__class__"), **config)
+    _app.app_context().push()
+
+
+def _issue_one(task: tuple[int, int, str | None]) -> tuple[int, int | None, float, int]:
+    from ..campaigns.models import Campaign
+    from ..database import reading_only
+    from ..org.models import Person
+    from .issue import prepare, record
+    campaign_id, person_id, reason = task
+    started = time.perf_counter()
+    try:
+        # Seconds of reading and rendering without the database's write lock, then a short write.
+        with reading_only():
+            prepared = prepare(db.session.get(Campaign, campaign_id), db.session.get(Person, person_id),
+                               reason=reason)
+            db.session.rollback()
+        if prepared is not None:
+            record(prepared)
+            db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    finally:
+        db.session.remove()
+    return person_id, (prepared.version if prepared else None), time.perf_counter() - started, \
+        (prepared.size if prepared else 0)
+
+
+def _config() -> dict:
+    """What a worker needs to build the same application: its configuration class, database and
+    archive folder."""
+    from .issue import store
+    app = current_app
+    return {"__class__": app.config["CONFIG_CLASS"], "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "ARCHIVE_DIR": str(store().root), "SECRET_KEY": app.config["SECRET_KEY"]}
+
+
+@archive_cli.command("build")
+@click.option("--year", type=int, required=True)
+@click.option("--unit", "unit_code", help="Only people of this unit's subtree (unit code).")
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
+@click.option("--reason", help="Issue a new version for everybody, with this reason (default: only changed files).")
+def build(year: int, unit_code: str | None, jobs: int, reason: str | None):
+    """Issue the year's files: a new version where the data changed (or for everyone with --reason)."""
+    from .issue import people_of
+    campaigns, unit = _campaigns(year, unit_code)
+    tasks = []
+    for c in campaigns:
+        ids = people_of(c, unit.path if unit else None)
+        tasks += [(c.id, pid, reason) for pid in ids]
+    db.session.remove()
+    issued = skipped = 0
+    size = 0
+    started = time.perf_counter()
+    with click.progressbar(length=len(tasks), label=f"{year}: {len(tasks)} files", show_pos=True) as bar:
+        if jobs == 1:
+            results = map(_issue_one, tasks)
+            pool = None
+        else:
+            # fork keeps start-up cheap; each child still opens its own app and connections.
+            pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_start_worker,
+                                                            initargs=(_config(),), maxtasksperchild=RECYCLE)
+            db.engine.dispose(close=False)   # children must not reuse the parent's connections
+            results = pool.imap_unordered(_issue_one, tasks)
+        try:
+            for _pid, version, _seconds, nbytes in results:
+                if version is None:
+                    skipped += 1
+                else:
+                    issued += 1
+                    size += nbytes
+                bar.update(1)
+        finally:
+            if pool is not None:
+                pool.close()
+                pool.join()
+    took = time.perf_counter() - started
+    click.echo(f"issued {issued}, unchanged {skipped}, {size / 1024 / 1024:.1f} MB, {took:.1f} s")

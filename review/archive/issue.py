@@ -1,0 +1,132 @@
+"""Issuing appraisal files into the archive.
+
+A file is rendered, put into the content-addressed store (written atomically, never overwritten)
+and only then indexed: a build killed at any point leaves either nothing or a stored PDF that no
+row points to yet (harmless; the next run stores the same person again under a new name, since the
+generation time differs). The index row and its audit entry are committed together.
+
+A person's file is issued again only when what it shows has changed (its fingerprint), or when
+someone re-issues it with a reason; every earlier version stays.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..auth.models import User
+from ..campaigns.models import Campaign, CampaignState, PeriodKind, Result
+from ..core import audit
+from ..core.errors import DomainError
+from ..core.timeutil import utcnow
+from ..core.tokens import new_token, normalize_code
+from ..extensions import db
+from ..org.models import Person
+from .document import Context, build
+from .models import ArchiveFile
+from .render import render
+from .store import Store
+
+FIRST_ISSUE = "年度考核结束，首次归档"
+CHANGED = "考核数据有变化，重新生成"
+
+
+def store() -> Store:
+    root = current_app.config.get("ARCHIVE_DIR") or os.path.join(current_app.instance_path, "archive")
+    return Store(root)
+
+
+def annual_campaign(unit_id: int, year: int) -> Campaign | None:
+    """The year's annual campaign over the unit that is final (the one files are issued from)."""
+    return db.session.scalar(select(Campaign).where(
+        Campaign.unit_id == unit_id, Campaign.year == year, Campaign.period_kind == PeriodKind.YEAR,
+        Campaign.state == CampaignState.FINAL).order_by(Campaign.id.desc()).limit(1))
+
+
+def latest(person_id: int, year: int) -> ArchiveFile | None:
+    return db.session.scalar(select(ArchiveFile).where(ArchiveFile.person_id == person_id, ArchiveFile.year == year)
+                             .order_by(ArchiveFile.version.desc()).limit(1))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    person_id: int
+    file: ArchiveFile | None     # None: skipped, nothing changed
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A rendered and stored file waiting for its index row."""
+    person_id: int
+    campaign_id: int
+    year: int
+    version: int
+    code: str
+    fingerprint: str
+    reason: str
+    sha256: str
+    size: int
+    generated_at: object
+
+
+def prepare(campaign: Campaign, person: Person, *, reason: str | None = None,
+            context: Context | None = None) -> Prepared | None:
+    """Render ``person``'s file and put it in the store, unless the latest version already shows
+    the same (None then). With ``reason`` (a re-issue someone asked for), a new version is made
+    whatever the fingerprint. Reads only: the index row is written by :func:`record`."""
+    if campaign.state is not CampaignState.FINAL:
+        raise DomainError(_("Appraisal files are issued from final campaigns only."))
+    data = build(campaign, person, context)
+    fingerprint = data.fingerprint()
+    previous = latest(person.id, campaign.year)
+    if reason is None and previous is not None and previous.fingerprint == fingerprint \
+            and previous.campaign_id == campaign.id:
+        return None
+    reason = ((reason or "").strip() or (FIRST_ISSUE if previous is None else CHANGED))[:500]
+    version = (previous.version if previous else 0) + 1
+    code = normalize_code(new_token().code)
+    now = utcnow()
+    stored = store().put(render(data, code=code, version=version, generated_at=now))
+    return Prepared(person.id, campaign.id, campaign.year, version, code, fingerprint, reason, stored.sha256,
+                    stored.size, now)
+
+
+def record(prepared: Prepared, *, user: User | None = None) -> ArchiveFile:
+    """The index row of a stored file, audited. The caller commits."""
+    person = db.session.get(Person, prepared.person_id)
+    row = ArchiveFile(person_id=person.id, year=prepared.year, version=prepared.version,
+                      campaign_id=prepared.campaign_id, unit_id=person.unit_id, unit_path=person.unit.path,
+                      department_id=person.department_id, sha256=prepared.sha256, size=prepared.size,
+                      code=prepared.code, fingerprint=prepared.fingerprint, reason=prepared.reason,
+                      generated_by_id=user.id if user else None, generated_at=prepared.generated_at)
+    db.session.add(row)
+    db.session.flush()
+    audit.record("archive.issue", row, summary=f"{person.name} {prepared.year} v{prepared.version}: {prepared.reason}")
+    return row
+
+
+def issue(campaign: Campaign, person: Person, *, user: User | None = None, reason: str | None = None,
+          context: Context | None = None) -> Outcome:
+    """Prepare and record in the current transaction (the caller commits)."""
+    prepared = prepare(campaign, person, reason=reason, context=context)
+    if prepared is None:
+        return Outcome(person.id, None)
+    return Outcome(person.id, record(prepared, user=user), prepared.reason)
+
+
+def people_of(campaign: Campaign, unit_path: str | None = None) -> list[int]:
+    """Person ids with a result in the campaign, in staff-number order, optionally within a unit subtree."""
+    from ..org.models import Unit
+    stmt = (select(Person.id).join(Result, Result.person_id == Person.id).join(Unit, Unit.id == Person.unit_id)
+            .where(Result.campaign_id == campaign.id).order_by(Person.staff_no))
+    if unit_path:
+        stmt = stmt.where(Unit.path.startswith(unit_path, autoescape=True))
+    return list(db.session.scalars(stmt))
+
+
+def count_files(year: int) -> int:
+    return db.session.scalar(select(func.count(ArchiveFile.id)).where(ArchiveFile.year == year)) or 0
