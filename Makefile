@@ -39,7 +39,7 @@ migrate: install translations
 	$(FLASK) db upgrade
 
 demo: migrate
-	$(FLASK) demo --if-empty
+	$(FLASK) demo --if-empty --archive
 
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"

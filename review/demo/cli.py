@@ -19,8 +19,13 @@ def print_logins(logins) -> None:
 @click.command("demo")
 @click.option("--reset", is_flag=True, help="Wipe every table first (destroys all data).")
 @click.option("--if-empty", is_flag=True, help="Seed only when the database holds no units and no accounts.")
-def demo_command(reset: bool, if_empty: bool):
+@click.option("--archive", is_flag=True,
+              help="Also issue the appraisal files of the demo's final 2024 campaign (skips those already issued).")
+@click.pass_context
+def demo_command(ctx: click.Context, reset: bool, if_empty: bool, archive: bool):
     """Seed the demo county procuratorate (idempotent) and print one login per role."""
+    if archive:
+        ctx.call_on_close(lambda: _archive(ctx))
     if reset:
         wipe()
         from ..evidence.storage import purge_orphans
@@ -40,3 +45,12 @@ def demo_command(reset: bool, if_empty: bool):
         click.echo(f"Meeting ballot slips of the leadership evaluation (printable): {demo_slips_path()}")
     if os.path.exists(demo_survey_slips_path()):
         click.echo(f"Satisfaction survey slips, unused (printable): {demo_survey_slips_path()}")
+
+
+def _archive(ctx: click.Context) -> None:
+    """The demo's 2024 files, as HR would have them at the end of that year."""
+    if not demo_present():
+        return
+    from ..archive.cli import build
+    click.echo("Appraisal files of 2024 (一人一档、一年一卷):")
+    ctx.invoke(build, year=2024, unit_code=None, jobs=min(4, os.cpu_count() or 1), reason=None)
