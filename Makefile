@@ -76,6 +76,7 @@ bench: install-dev
 	$(BIN)/python bench/scoring.py
 	$(BIN)/python bench/kpi_import.py
 	$(BIN)/python bench/results_page.py
+	$(BIN)/python bench/archive_build.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
