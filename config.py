@@ -33,6 +33,10 @@ class Config:
     JOBS_QUEUE = os.environ.get("REVIEW_JOBS_QUEUE", "review")
     # The appraisal files' archive (content-addressed PDFs); default instance/archive.
     ARCHIVE_DIR = os.environ.get("REVIEW_ARCHIVE_DIR") or None
+    # Checks of printed verification codes on the public /archive/verify page, per address.
+    ARCHIVE_VERIFY_LIMIT = os.environ.get("REVIEW_ARCHIVE_VERIFY_LIMIT", "30 per 10 minutes")
+    # Without REDIS_URL, builds started from the web run in a thread of the web process (one machine).
+    ARCHIVE_BUILD_IN_THREAD = True
 
     BABEL_DEFAULT_LOCALE = os.environ.get("REVIEW_LOCALE", "zh_CN")
     BABEL_DEFAULT_TIMEZONE = os.environ.get("REVIEW_TIMEZONE", "Asia/Shanghai")
@@ -111,6 +115,7 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
     # Fast hashes in tests; the production method is a standard KDF (scrypt).
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    ARCHIVE_BUILD_IN_THREAD = False   # tests run the build job themselves
     MAIL_SERVER = None
 
 

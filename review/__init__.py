@@ -92,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     from .evidence.routes import bp as evidence_bp
     from .kpi.routes import bp as kpi_bp
     from .appeals.routes import bp as appeals_bp
+    from .archive.routes import bp as archive_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -113,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_keys_bp)
     app.register_blueprint(kpi_bp)
     app.register_blueprint(appeals_bp)
+    app.register_blueprint(archive_bp)
 
 
 def register_hooks(app: Flask) -> None:

@@ -36,6 +36,7 @@ def register_template_helpers(app) -> None:
                 "team": (Role.LEADER, Role.ADMIN, Role.OFFICE),
                 "api_keys": (Role.ADMIN, Role.OFFICE),
                 "results_edit": (Role.ADMIN, Role.OFFICE),
+                "archive": DIRECTORY_READERS,
             }[what]
             return current_user.role in allowed
 

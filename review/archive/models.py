@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.timeutil import utcnow
@@ -58,3 +58,60 @@ class ArchiveFile(OfPerson, db.Model):
 
     def __repr__(self) -> str:
         return f"<ArchiveFile {self.person_id} {self.year} v{self.version}>"
+
+
+class BuildState:
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    ACTIVE = (QUEUED, RUNNING)
+
+
+_ACTIVE = text("state IN ('queued', 'running')")
+
+
+class ArchiveBuild(db.Model):
+    """A build of a unit's files for a year started from the web, run by a background job; the row
+    is its progress (updated after every file) and its outcome. Not row-audited: the start is
+    recorded as ``archive.build`` and every file it issues as ``archive.issue``."""
+    __tablename__ = "archive_builds"
+    # One queued or running build per unit and year, whatever the race between two requests.
+    __table_args__ = (Index("ix_archive_builds_active", "unit_id", "year", unique=True,
+                            sqlite_where=_ACTIVE, postgresql_where=_ACTIVE),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    state: Mapped[str] = mapped_column(String(10), default=BuildState.QUEUED)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    issued: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    unit: Mapped[Unit] = relationship()
+    requested_by = relationship("User")
+
+    @property
+    def active(self) -> bool:
+        return self.state in BuildState.ACTIVE
+
+    @property
+    def percent(self) -> int:
+        if self.state == BuildState.DONE:
+            return 100
+        return int(self.done * 100 / self.total) if self.total else 0
+
+    @property
+    def audit_unit_path(self) -> str | None:
+        return self.unit.path if self.unit is not None else None
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.unit.name if self.unit else self.unit_id} {self.year}"

@@ -136,6 +136,16 @@ ROUTES = [
     ("POST", "/appeals/campaigns/{campaign}/corrections", EDITORS),
     # results
     ("GET", "/campaigns/{campaign}/results.xlsx", READERS),
+    # the archive of appraisal files (files that do not exist: 404 to those allowed)
+    ("GET", "/archive/", READERS),
+    ("GET", "/archive/people/{s1}/2025", READERS),
+    ("POST", "/archive/people/{s1}/2025/reissue", EDITORS),
+    ("GET", "/archive/files/999999", READERS),
+    ("GET", "/archive/units/{county}/2025.zip", READERS),
+    ("GET", "/archive/departments/{d1}/2025.zip", READERS),
+    ("POST", "/archive/builds", EDITORS),
+    ("GET", "/archive/builds/999999", READERS),
+    ("POST", "/archive/builds/999999/abandon", EDITORS),
 ]
 
 

@@ -1,0 +1,195 @@
+"""Building a unit's files for a year from the web, as a background job.
+
+The office starts a build (:func:`start`); the row in ``archive_builds`` is its progress. Once the
+request has committed, the job runs:
+
+- with ``REDIS_URL`` set, as an RQ job on the jobs queue, run by ``flask --app wsgi jobs worker``
+  (any machine of the cluster; the web processes stay free);
+- without Redis, in a daemon thread of the web process that started it (``ARCHIVE_BUILD_IN_THREAD``,
+  on by default). That is for a single machine: a web process restarted during the build takes the
+  thread with it, and the build then stays "running" until an administrator marks it failed
+  (:func:`abandon`); starting the build again skips every file already issued.
+
+The job issues the files one by one as ``flask archive build`` does: each is rendered and stored
+without the database's write lock, then indexed and committed with the progress counts, so a build
+interrupted at any point loses at most the file in flight.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import event, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..campaigns.models import Campaign, CampaignState, PeriodKind
+from ..core import audit
+from ..core.errors import DomainError
+from ..core.timeutil import utcnow
+from ..extensions import db
+from ..org.models import Person, Unit
+from .models import ArchiveBuild, BuildState
+
+log = logging.getLogger(__name__)
+
+PENDING = "review.archive_builds"   # session.info key: builds to launch once the transaction commits
+JOB_TIMEOUT = 24 * 3600
+ERROR_MAX = 4000
+
+# Threads started by this process (tests join them).
+threads: dict[int, threading.Thread] = {}
+
+
+def tasks(year: int, unit: Unit) -> list[tuple[int, int]]:
+    """(campaign id, person id) of every file the build issues: the people of the unit's subtree with
+    a result in a final annual campaign of the year (as ``flask archive build --unit``)."""
+    from .issue import people_of
+    campaigns = db.session.scalars(select(Campaign).where(
+        Campaign.year == year, Campaign.period_kind == PeriodKind.YEAR, Campaign.state == CampaignState.FINAL)
+        .order_by(Campaign.id)).all()
+    return [(c.id, pid) for c in campaigns for pid in people_of(c, unit.path)]
+
+
+def active(unit: Unit, year: int) -> ArchiveBuild | None:
+    return db.session.scalar(select(ArchiveBuild).where(
+        ArchiveBuild.unit_id == unit.id, ArchiveBuild.year == year, ArchiveBuild.state.in_(BuildState.ACTIVE)))
+
+
+def start(unit: Unit, year: int, *, user, reason: str | None = None) -> ArchiveBuild:
+    """Queue a build of the unit's files for the year (launched when the transaction commits).
+
+    Refused while another build of the same unit and year is queued or running, and when the year
+    has no final annual campaign with people of the unit."""
+    reason = (reason or "").strip() or None
+    if reason is not None and len(reason) > 500:
+        raise DomainError(_("The reason may be at most 500 characters long."))
+    if active(unit, year) is not None:
+        raise DomainError(_("A build of %(unit)s for %(year)s is already under way: wait for it to finish.",
+                            unit=unit.name, year=year))
+    total = len(tasks(year, unit))
+    if not total:
+        raise DomainError(_("No final annual campaign of %(year)s appraises anybody in %(unit)s: there is "
+                            "nothing to build.", unit=unit.name, year=year))
+    build = ArchiveBuild(year=year, unit=unit, requested_by_id=user.id if user else None, reason=reason,
+                         state=BuildState.QUEUED, total=total, done=0, issued=0, skipped=0)
+    try:
+        with db.session.begin_nested():
+            db.session.add(build)
+            db.session.flush()
+    except IntegrityError:
+        # Another request queued the same build between our check and our insert.
+        raise DomainError(_("A build of %(unit)s for %(year)s is already under way: wait for it to finish.",
+                            unit=unit.name, year=year)) from None
+    audit.record("archive.build", build,
+                 summary=f"{unit.name} {year}: {total}" + (f" — {reason}" if reason else ""))
+    db.session.info.setdefault(PENDING, set()).add(build.id)
+    return build
+
+
+def abandon(build: ArchiveBuild, *, message: str) -> None:
+    """Mark a build whose job is gone (its process was restarted) as failed, so another may start."""
+    if not build.active:
+        raise DomainError(_("This build is not under way."))
+    build.state = BuildState.FAILED
+    build.error = message[:ERROR_MAX]
+    build.finished_at = utcnow()
+    audit.record("archive.build_abandoned", build, summary=message[:500])
+
+
+# --- the job -----------------------------------------------------------------------------------------
+
+def run(build_id: int) -> str | None:
+    """The job: issue the build's files one by one, counting as it goes. Returns the final state."""
+    from ..auth.models import User
+    from ..database import reading_only
+    from .issue import prepare, record
+
+    build = db.session.get(ArchiveBuild, build_id)
+    if build is None or build.state != BuildState.QUEUED:
+        return build.state if build else None   # run already (a job delivered twice) or abandoned
+    build.state = BuildState.RUNNING
+    build.started_at = utcnow()
+    unit, year, reason, user_id = build.unit, build.year, build.reason, build.requested_by_id
+    work = tasks(year, unit)
+    build.total = len(work)
+    db.session.commit()
+    current = None
+    try:
+        for campaign_id, person_id in work:
+            current = person_id
+            # Seconds of reading and rendering without the write lock, then a short write.
+            with reading_only():
+                prepared = prepare(db.session.get(Campaign, campaign_id), db.session.get(Person, person_id),
+                                   reason=reason)
+                db.session.rollback()
+            build = db.session.get(ArchiveBuild, build_id)
+            if build.state != BuildState.RUNNING:
+                return build.state   # abandoned meanwhile: stop here
+            if prepared is None:
+                build.skipped += 1
+            else:
+                record(prepared, user=db.session.get(User, user_id) if user_id else None)
+                build.issued += 1
+            build.done += 1
+            db.session.commit()
+        current = None
+        build = db.session.get(ArchiveBuild, build_id)
+        build.state = BuildState.DONE
+        build.finished_at = utcnow()
+        db.session.commit()
+        log.info("archive build %s: %s issued, %s unchanged", build_id, build.issued, build.skipped)
+        return BuildState.DONE
+    except Exception as e:
+        db.session.rollback()
+        log.exception("archive build %s failed", build_id)
+        who = db.session.get(Person, current) if current else None
+        message = getattr(e, "message", None) or f"{type(e).__name__}: {e}"
+        if who is not None:
+            message = f"{who.staff_no} {who.name}: {message}"
+        build = db.session.get(ArchiveBuild, build_id)
+        build.state = BuildState.FAILED
+        build.error = message[:ERROR_MAX]
+        build.finished_at = utcnow()
+        db.session.commit()
+        return BuildState.FAILED
+
+
+def _in_thread(app, build_id: int) -> None:
+    with app.app_context():
+        try:
+            run(build_id)
+        finally:
+            db.session.remove()
+
+
+def launch(build_id: int) -> None:
+    """Start the committed build: queue the job, or run it in a thread of this process."""
+    config = current_app.config
+    if config.get("REDIS_URL"):
+        from ..campaigns.rescoring import queue
+        queue().enqueue(run, build_id, job_timeout=JOB_TIMEOUT, result_ttl=3600,
+                        description=f"archive build {build_id}")
+    elif config.get("ARCHIVE_BUILD_IN_THREAD", True):
+        thread = threading.Thread(target=_in_thread, args=(current_app._get_current_object(), build_id),
+                                  name=f"archive-build-{build_id}", daemon=True)
+        threads[build_id] = thread
+        thread.start()
+
+
+@event.listens_for(Session, "after_commit")
+def _launch_after_commit(session: Session) -> None:
+    # Only now can the job read the row the request wrote.
+    pending = session.info.pop(PENDING, None)
+    for build_id in sorted(pending or ()):
+        try:
+            launch(build_id)
+        except Exception:   # Redis away: the build stays queued; the page says so
+            log.exception("could not launch archive build %s", build_id)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_on_rollback(session: Session, _previous) -> None:
+    session.info.pop(PENDING, None)

@@ -1,0 +1,178 @@
+"""Builds of a unit's year started from the web: queued with an audit entry, one at a time per unit and
+year, run by a job that counts every file (called here directly, through RQ on Redis, or in a thread)."""
+import uuid
+
+import pytest
+from redis import Redis
+from redis.exceptions import ConnectionError as RedisDown
+from rq import Queue, SimpleWorker
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from review.archive import builds
+from review.archive import issue as archive
+from review.archive.models import ArchiveBuild, ArchiveFile, BuildState
+from review.core.audit import AuditEntry
+from review.extensions import db
+
+from .test_pages import final  # noqa: F401  (fixture)
+
+REDIS = "redis://127.0.0.1:6379/14"
+
+
+def people(final) -> int:
+    return len(archive.people_of(final.campaign, final.o["county"].path))
+
+
+def start(client, final, **data):
+    return client.post("/archive/builds", data={"unit_id": final.o["county"].id, "year": 2025, **data})
+
+
+def only_build() -> ArchiveBuild:
+    db.session.expire_all()
+    [build] = db.session.scalars(select(ArchiveBuild)).all()
+    return build
+
+
+def test_a_build_is_queued_audited_and_run_by_its_job(client, auth, final):
+    n = people(final)
+    auth.as_user(final["office"])
+    resp = start(client, final)
+    build = only_build()
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/archive/builds/{build.id}")
+    assert (build.state, build.total, build.done, build.requested_by_id) == (BuildState.QUEUED, n, 0, final["office"].id)
+    [entry] = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "archive.build")).all()
+    assert entry.object_id == str(build.id) and entry.unit_path == final.o["county"].path
+    html = client.get(f"/archive/builds/{build.id}").get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="3">' in html and f"0 / {n}" not in html
+
+    assert builds.run(build.id) == BuildState.DONE
+    build = only_build()
+    assert (build.state, build.done, build.issued, build.skipped, build.error) == (BuildState.DONE, n, n, 0, None)
+    assert build.started_at and build.finished_at and build.percent == 100
+    files = db.session.scalars(select(ArchiveFile)).all()
+    assert len(files) == n and all(f.generated_by_id == final["office"].id for f in files)
+    html = client.get(f"/archive/builds/{build.id}").get_data(as_text=True)
+    assert 'http-equiv="refresh"' not in html and "100%" in html
+    assert builds.run(build.id) == BuildState.DONE   # delivered twice: nothing more
+    assert db.session.scalar(select(func.count()).select_from(ArchiveFile)) == n
+
+    # Again without a reason: everything unchanged is skipped; with one, everybody gets version 2.
+    start(client, final)
+    again = db.session.scalars(select(ArchiveBuild).order_by(ArchiveBuild.id.desc())).first()
+    builds.run(again.id)
+    db.session.refresh(again)
+    assert (again.issued, again.skipped) == (0, n)
+    start(client, final, reason="更换落款")
+    third = db.session.scalars(select(ArchiveBuild).order_by(ArchiveBuild.id.desc())).first()
+    builds.run(third.id)
+    db.session.refresh(third)
+    assert third.issued == n and archive.latest(final.o["s1"][0].id, 2025).reason == "更换落款"
+
+
+def test_a_second_build_of_the_same_unit_and_year_is_refused(client, auth, final):
+    auth.as_user(final["office"])
+    start(client, final)
+    resp = client.post("/archive/builds", data={"unit_id": final.o["county"].id, "year": 2025}, follow_redirects=True)
+    html = resp.get_data(as_text=True)
+    assert "already under way" in html or "正在进行" in html
+    assert db.session.scalar(select(func.count()).select_from(ArchiveBuild)) == 1
+    # The database refuses it too, whatever the race between two requests.
+    first = only_build()
+    db.session.add(ArchiveBuild(year=2025, unit_id=first.unit_id, state=BuildState.RUNNING, total=1, done=0,
+                                issued=0, skipped=0))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+    # Once the first is over, another may start.
+    builds.run(first.id)
+    assert start(client, final).status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(ArchiveBuild)) == 2
+
+
+def test_bad_requests_change_nothing(client, auth, final):
+    auth.as_user(final["office"])
+    resp = client.post("/archive/builds", data={"unit_id": final.o["county"].id, "year": 2024}, follow_redirects=True)
+    assert "2024" in resp.get_data(as_text=True)
+    start(client, final, reason="长" * 501)
+    auth.logout()
+    auth.as_user(final["sibling_office"])   # the county is no choice of theirs
+    assert start(client, final).status_code == 302
+    auth.logout()
+    auth.as_user(final["supervisor"])
+    assert start(client, final).status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(ArchiveBuild)) == 0
+
+
+def test_a_failing_build_keeps_its_error_and_frees_the_unit(client, auth, final, monkeypatch):
+    auth.as_user(final["office"])
+    start(client, final)
+    build = only_build()
+    calls = []
+
+    def broken(campaign, person, **kwargs):
+        calls.append(person.id)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real(campaign, person, **kwargs)
+
+    real = archive.prepare
+    monkeypatch.setattr(archive, "prepare", broken)
+    assert builds.run(build.id) == BuildState.FAILED
+    build = only_build()
+    assert build.state == BuildState.FAILED and "disk full" in build.error and build.done == 1 and build.issued == 1
+    html = client.get(f"/archive/builds/{build.id}").get_data(as_text=True)
+    assert "disk full" in html and 'http-equiv="refresh"' not in html
+    assert start(client, final).status_code == 302
+
+
+def test_a_build_whose_job_is_gone_may_be_marked_failed(client, auth, final):
+    auth.as_user(final["office"])
+    start(client, final)
+    build = only_build()
+    client.post(f"/archive/builds/{build.id}/abandon")
+    assert only_build().state == BuildState.FAILED
+    assert builds.run(build.id) == BuildState.FAILED   # a late job does nothing
+    assert db.session.scalar(select(func.count()).select_from(ArchiveFile)) == 0
+
+
+@pytest.fixture
+def queued(app):
+    try:
+        Redis.from_url(REDIS).ping()
+    except RedisDown:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    name = f"test-{uuid.uuid4().hex[:8]}"
+    app.config.update(REDIS_URL=REDIS, JOBS_QUEUE=name)
+    yield Queue(name, connection=Redis.from_url(REDIS))
+    connection = Redis.from_url(REDIS)
+    for key in connection.scan_iter(f"{name}:*"):
+        connection.delete(key)
+    Queue(name, connection=connection).empty()
+    app.config.update(REDIS_URL=None)
+
+
+def test_with_redis_the_build_is_a_job_queued_after_commit(client, auth, final, queued):
+    auth.as_user(final["office"])
+    start(client, final)
+    assert queued.count == 1 and only_build().state == BuildState.QUEUED
+    SimpleWorker([queued], connection=queued.connection).work(burst=True)
+    build = only_build()
+    assert build.state == BuildState.DONE and build.issued == people(final) and queued.count == 0
+
+
+def test_a_refused_build_queues_nothing(client, auth, final, queued):
+    auth.as_user(final["office"])
+    client.post("/archive/builds", data={"unit_id": final.o["county"].id, "year": 2024})
+    assert queued.count == 0
+
+
+def test_without_redis_the_build_runs_in_a_thread(app, client, auth, final):
+    app.config["ARCHIVE_BUILD_IN_THREAD"] = True
+    auth.as_user(final["office"])
+    start(client, final)
+    build_id = only_build().id
+    db.session.rollback()   # the test's session must not hold SQLite's write lock while the thread works
+    builds.threads.pop(build_id).join(120)
+    build = only_build()
+    assert build.state == BuildState.DONE and build.issued == people(final)
