@@ -63,7 +63,7 @@ def test_hr_browses_the_files_of_its_scope(client, auth, final, issued):
         auth.as_user(final[who])
         html = client.get("/archive/").get_data(as_text=True)
         assert all(r.person.name in html for r in issued), who
-        assert "3 person-years found" in html or "找到 3 " in html
+        assert "3 person-years found" in html or "共 3 份人员年度档案" in html
         auth.logout()
     auth.as_user(final["office"])
     html = client.get(f"/archive/?q={a.person.staff_no}&year=2025").get_data(as_text=True)
