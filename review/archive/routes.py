@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -110,16 +110,6 @@ def _person_year(person_id: int, year: int) -> tuple[Person, list[ArchiveFile]]:
     return person, files
 
 
-def _audit_now(action: str, obj, **kwargs) -> None:
-    """Audit a read (a download) and commit. The entry is made from what was read, then written in a
-    transaction of its own whose first statement is the insert: on SQLite a GET's transaction is
-    not a writing one, and upgrading it after reads could fail while a build is committing."""
-    entry = audit._entry(action, obj, **kwargs)
-    db.session.rollback()
-    db.session.execute(insert(audit.AuditEntry), [entry])
-    db.session.commit()
-
-
 def _damaged(e: browse.Damaged):
     current_app.logger.error("Refused to send %s", e)
     title = _("The archived file is missing") if e.missing else _("The archived file has been altered")
@@ -195,7 +185,7 @@ def download(file_id: int):
     except browse.Damaged as e:
         return _damaged(e)
     name = file.filename
-    _audit_now("archive.download", file, summary=name)
+    audit.record_read("archive.download", file, summary=name)
     return _send(handle, "application/pdf", name)
 
 
@@ -215,7 +205,7 @@ def _zip(files: list[ArchiveFile], *, unit_id: int | None, name: str, audit_obj,
         handle = browse.write_zip(issuing.store(), files, unit_id=unit_id)
     except browse.Damaged as e:
         return _damaged(e)
-    _audit_now("archive.download_zip", audit_obj, summary=f"{label}: {len(files)}")
+    audit.record_read("archive.download_zip", audit_obj, summary=f"{label}: {len(files)}")
     return _send(handle, "application/zip", name)
 
 

@@ -109,6 +109,16 @@ def record(action: str, obj: Any = None, **kwargs) -> None:
     db.session.execute(insert(AuditEntry), [_entry(action, obj, **kwargs)])
 
 
+def record_read(action: str, obj: Any = None, **kwargs) -> None:
+    """Audit a read (a download) in a transaction of its own, committed at once. The entry is made
+    from what was read, then the request's reading transaction ends: on SQLite a GET's transaction
+    takes no write lock, and upgrading it after reads could fail while a batch is committing."""
+    entry = _entry(action, obj, **kwargs)
+    db.session.rollback()
+    db.session.execute(insert(AuditEntry), [entry])
+    db.session.commit()
+
+
 def record_many(entries: Iterable[dict]) -> None:
     """Bulk form for imports: each dict holds the keyword arguments of :func:`record` plus ``action``."""
     rows = [_entry(e.pop("action"), e.pop("obj", None), **e) for e in entries]
