@@ -141,3 +141,26 @@ class AuthActions:
 @pytest.fixture
 def auth(client) -> AuthActions:
     return AuthActions(client)
+
+
+JOBS_REDIS = "redis://127.0.0.1:6379/14"
+
+
+@pytest.fixture
+def job_queue(app):
+    """Background jobs on the local Redis, on a queue (and key prefix) of this test's own, emptied after."""
+    from redis import Redis
+    from redis.exceptions import ConnectionError as RedisDown
+    from rq import Queue
+    try:
+        Redis.from_url(JOBS_REDIS).ping()
+    except RedisDown:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    name = f"test-{uuid.uuid4().hex[:8]}"
+    app.config.update(REDIS_URL=JOBS_REDIS, JOBS_QUEUE=name)
+    connection = Redis.from_url(JOBS_REDIS)
+    yield Queue(name, connection=connection)
+    for key in connection.scan_iter(f"{name}:*"):
+        connection.delete(key)
+    Queue(name, connection=connection).empty()
+    app.config.update(REDIS_URL=None)

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..auth.models import User
-from ..campaigns.models import Campaign, CampaignState, PeriodKind, Result
+from ..campaigns.models import Campaign, CampaignState, Result
 from ..core import audit
 from ..core.errors import DomainError
 from ..core.timeutil import utcnow
@@ -37,13 +37,6 @@ CHANGED = "考核数据有变化，重新生成"
 def store() -> Store:
     root = current_app.config.get("ARCHIVE_DIR") or os.path.join(current_app.instance_path, "archive")
     return Store(root)
-
-
-def annual_campaign(unit_id: int, year: int) -> Campaign | None:
-    """The year's annual campaign over the unit that is final (the one files are issued from)."""
-    return db.session.scalar(select(Campaign).where(
-        Campaign.unit_id == unit_id, Campaign.year == year, Campaign.period_kind == PeriodKind.YEAR,
-        Campaign.state == CampaignState.FINAL).order_by(Campaign.id.desc()).limit(1))
 
 
 def latest(person_id: int, year: int) -> ArchiveFile | None:
@@ -127,6 +120,3 @@ def people_of(campaign: Campaign, unit_path: str | None = None) -> list[int]:
         stmt = stmt.where(Unit.path.startswith(unit_path, autoescape=True))
     return list(db.session.scalars(stmt))
 
-
-def count_files(year: int) -> int:
-    return db.session.scalar(select(func.count(ArchiveFile.id)).where(ArchiveFile.year == year)) or 0

@@ -1,11 +1,8 @@
 """Builds of a unit's year started from the web: queued with an audit entry, one at a time per unit and
 year, run by a job that counts every file (called here directly, through RQ on Redis, or in a thread)."""
-import uuid
 
 import pytest
-from redis import Redis
-from redis.exceptions import ConnectionError as RedisDown
-from rq import Queue, SimpleWorker
+from rq import SimpleWorker
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -17,7 +14,6 @@ from review.extensions import db
 
 from .test_pages import final  # noqa: F401  (fixture)
 
-REDIS = "redis://127.0.0.1:6379/14"
 
 
 def people(final) -> int:
@@ -137,19 +133,8 @@ def test_a_build_whose_job_is_gone_may_be_marked_failed(client, auth, final):
 
 
 @pytest.fixture
-def queued(app):
-    try:
-        Redis.from_url(REDIS).ping()
-    except RedisDown:
-        pytest.skip("no Redis at 127.0.0.1:6379")
-    name = f"test-{uuid.uuid4().hex[:8]}"
-    app.config.update(REDIS_URL=REDIS, JOBS_QUEUE=name)
-    yield Queue(name, connection=Redis.from_url(REDIS))
-    connection = Redis.from_url(REDIS)
-    for key in connection.scan_iter(f"{name}:*"):
-        connection.delete(key)
-    Queue(name, connection=connection).empty()
-    app.config.update(REDIS_URL=None)
+def queued(job_queue):
+    return job_queue
 
 
 def test_with_redis_the_build_is_a_job_queued_after_commit(client, auth, final, queued):

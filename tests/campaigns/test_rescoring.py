@@ -1,10 +1,7 @@
 """Rescoring after a change: in the request for a county's campaign, by a background job (RQ on
 Redis) for a province's, with the pages saying that the figures are from before the change."""
-import uuid
 
 import pytest
-from redis import Redis
-from redis.exceptions import ConnectionError as RedisDown
 from rq import Queue, SimpleWorker
 
 from review.campaigns import operations as ops
@@ -17,24 +14,12 @@ from review.org.models import Person
 
 from .test_campaigns import setup  # noqa: F401  (a county with a campaign of PLAN)
 
-REDIS = "redis://127.0.0.1:6379/14"
-
-
 @pytest.fixture
-def queued(app):
-    """Background rescoring on, for campaigns of two people or more, on a queue of this test's own."""
-    try:
-        Redis.from_url(REDIS).ping()
-    except RedisDown:
-        pytest.skip("no Redis at 127.0.0.1:6379")
-    name = f"test-{uuid.uuid4().hex[:8]}"
-    app.config.update(RESCORE_IN_BACKGROUND=True, REDIS_URL=REDIS, RESCORE_BACKGROUND_FROM=2, JOBS_QUEUE=name)
-    yield Queue(name, connection=Redis.from_url(REDIS))
-    connection = Redis.from_url(REDIS)
-    for key in connection.scan_iter(f"{name}:*"):
-        connection.delete(key)
-    Queue(name, connection=connection).empty()
-    app.config.update(RESCORE_IN_BACKGROUND=False, REDIS_URL=None)
+def queued(app, job_queue):
+    """Background rescoring on, for campaigns of two people or more."""
+    app.config.update(RESCORE_IN_BACKGROUND=True, RESCORE_BACKGROUND_FROM=2)
+    yield job_queue
+    app.config.update(RESCORE_IN_BACKGROUND=False)
 
 
 def csrf_of(html: str) -> str:
