@@ -39,7 +39,7 @@ def register_extensions(app: Flask) -> None:
     from .database import configure_engine
     from .i18n import compile_catalogs, select_locale
 
-    from .campaigns import rescoring  # noqa: F401  (queues rescoring jobs when a transaction commits)
+    from .core import after_commit  # noqa: F401  (jobs queued once a transaction commits)
     from .database import json_dumps, json_loads
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"json_serializer": json_dumps, "json_deserializer": json_loads,
                                                **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}

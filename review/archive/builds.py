@@ -21,12 +21,11 @@ import threading
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from ..campaigns.models import Campaign, CampaignState, PeriodKind
-from ..core import audit
+from ..core import after_commit, audit
 from ..core.errors import DomainError
 from ..core.timeutil import utcnow
 from ..extensions import db
@@ -35,7 +34,6 @@ from .models import ArchiveBuild, BuildState
 
 log = logging.getLogger(__name__)
 
-PENDING = "review.archive_builds"   # session.info key: builds to launch once the transaction commits
 JOB_TIMEOUT = 24 * 3600
 ERROR_MAX = 4000
 
@@ -85,7 +83,7 @@ def start(unit: Unit, year: int, *, user, reason: str | None = None) -> ArchiveB
                             unit=unit.name, year=year)) from None
     audit.record("archive.build", build,
                  summary=f"{unit.name} {year}: {total}" + (f" — {reason}" if reason else ""))
-    db.session.info.setdefault(PENDING, set()).add(build.id)
+    after_commit.defer(launch, build.id)   # only then can the job read the row the request wrote
     return build
 
 
@@ -177,19 +175,3 @@ def launch(build_id: int) -> None:
                                   name=f"archive-build-{build_id}", daemon=True)
         threads[build_id] = thread
         thread.start()
-
-
-@event.listens_for(Session, "after_commit")
-def _launch_after_commit(session: Session) -> None:
-    # Only now can the job read the row the request wrote.
-    pending = session.info.pop(PENDING, None)
-    for build_id in sorted(pending or ()):
-        try:
-            launch(build_id)
-        except Exception:   # Redis away: the build stays queued; the page says so
-            log.exception("could not launch archive build %s", build_id)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_on_rollback(session: Session, _previous) -> None:
-    session.info.pop(PENDING, None)

@@ -22,9 +22,9 @@ import logging
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import event, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, update
 
+from ..core import after_commit
 from ..core.timeutil import utcnow
 from ..extensions import db
 from .loader import recompute
@@ -32,7 +32,6 @@ from .models import Campaign, CampaignSubject
 
 log = logging.getLogger(__name__)
 
-PENDING = "review.rescore"   # session.info key: campaigns to queue once the transaction commits
 JOB_TIMEOUT = 3600
 
 
@@ -45,7 +44,7 @@ def rescore(campaign: Campaign) -> None:
     # Not through the ORM: derived state, not an audited change of the campaign.
     db.session.execute(update(Campaign).where(Campaign.id == campaign.id).values(rescore_requested_at=now))
     db.session.expire(campaign, ["rescore_requested_at"])
-    db.session.info.setdefault(PENDING, set()).add(campaign.id)
+    after_commit.defer(enqueue, campaign.id)   # only then can a worker read what the request wrote
 
 
 def in_background(campaign: Campaign) -> bool:
@@ -115,19 +114,3 @@ def run(campaign_id: int) -> int:
     db.session.commit()
     log.info("rescored campaign %s: %s people", campaign_id, n)
     return n
-
-
-@event.listens_for(Session, "after_commit")
-def _queue_after_commit(session: Session) -> None:
-    # Only now can a worker read what the request wrote.
-    pending = session.info.pop(PENDING, None)
-    for campaign_id in sorted(pending or ()):
-        try:
-            enqueue(campaign_id)
-        except Exception:   # Redis away: the pages keep saying so, the office can recompute at once
-            log.exception("could not queue the rescoring of campaign %s", campaign_id)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_on_rollback(session: Session, _previous) -> None:
-    session.info.pop(PENDING, None)
