@@ -11,8 +11,9 @@ PORT ?= 5000
 # Debian packages WeasyPrint needs at run time. libharfbuzz-subset0: without it the CJK fonts are
 # subset by fontTools, seconds per PDF instead of ~0.1 s. fonts-noto-cjk: the PDFs' Chinese font.
 APT_RUNTIME_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk
-# The browser tests also need chromium (their CJK font comes with the runtime packages).
-APT_TEST_PACKAGES := chromium
+# The browser tests also need chromium (their CJK font comes with the runtime packages); the
+# archive tests render a PDF page to PNG with poppler-utils' pdftoppm.
+APT_TEST_PACKAGES := chromium poppler-utils
 
 .PHONY: run test install install-dev translations migrate demo system-deps system-test-deps extract-messages update-messages bench clean
 

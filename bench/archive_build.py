@@ -15,7 +15,6 @@ the number of processes.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import statistics
 import sys
@@ -37,14 +36,7 @@ from review.extensions import db  # noqa: E402
 def run(app, tasks: list[tuple[int, int, str]], jobs: int) -> tuple[list[float], float]:
     started = time.perf_counter()
     with app.app_context():
-        if jobs == 1:
-            out = [cli._issue_one(t) for t in tasks]
-        else:
-            config = cli._config()
-            db.engine.dispose()
-            with multiprocessing.get_context("fork").Pool(jobs, initializer=cli._start_worker, initargs=(config,),
-                                                          maxtasksperchild=cli.RECYCLE) as pool:
-                out = list(pool.imap_unordered(cli._issue_one, tasks))
+        out = list(cli.issue_all(tasks, jobs))
     wall = time.perf_counter() - started
     return [seconds for _pid, _version, seconds, _size in out], wall
 

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..campaigns.models import Campaign, CampaignState, PeriodKind
-from ..core import after_commit, audit
+from ..core import after_commit, audit, heap
 from ..core.errors import DomainError
 from ..core.timeutil import utcnow
 from ..extensions import db
@@ -101,6 +101,11 @@ def abandon(build: ArchiveBuild, *, message: str) -> None:
 
 def run(build_id: int) -> str | None:
     """The job: issue the build's files one by one, counting as it goes. Returns the final state."""
+    with heap.frozen():
+        return _run(build_id)
+
+
+def _run(build_id: int) -> str | None:
     from ..auth.models import User
     from ..database import reading_only
     from .issue import prepare, record

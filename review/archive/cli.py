@@ -14,6 +14,7 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
+from ..core import heap
 from ..extensions import db
 from ..org.models import Unit
 
@@ -50,6 +51,7 @@ def _start_worker(config: dict) -> None:
     from .. import create_app
     _app = create_app(config.pop("__class__"), **config)
     _app.app_context().push()
+    heap.freeze()   # the process renders files until it is replaced, nothing else
 
 
 def _issue_one(task: tuple[int, int, str | None]) -> tuple[int, int | None, float, int]:
@@ -86,6 +88,28 @@ def _config() -> dict:
             "ARCHIVE_DIR": str(store().root), "SECRET_KEY": app.config["SECRET_KEY"]}
 
 
+def issue_all(tasks: list[tuple[int, int, str | None]], jobs: int):
+    """Issue the files of ``tasks`` (campaign id, person id, reason), in this process or in ``jobs``
+    recycled worker processes; yields what :func:`_issue_one` returns, in the order files finish."""
+    if jobs == 1:
+        with heap.frozen():
+            yield from map(_issue_one, tasks)
+        return
+    # fork keeps start-up cheap; each child still opens its own app and connections.
+    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_start_worker, initargs=(_config(),),
+                                                    maxtasksperchild=RECYCLE)
+    db.engine.dispose(close=False)   # children must not reuse the parent's connections
+    try:
+        yield from pool.imap_unordered(_issue_one, tasks)
+    except BaseException:   # interrupted, or the caller stopped reading: no new files after this
+        pool.terminate()
+        raise
+    else:
+        pool.close()
+    finally:
+        pool.join()
+
+
 @archive_cli.command("build")
 @click.option("--year", type=int, required=True)
 @click.option("--unit", "unit_code", help="Only people of this unit's subtree (unit code).")
@@ -104,26 +128,12 @@ def build(year: int, unit_code: str | None, jobs: int, reason: str | None):
     size = 0
     started = time.perf_counter()
     with click.progressbar(length=len(tasks), label=f"{year}: {len(tasks)} files", show_pos=True) as bar:
-        if jobs == 1:
-            results = map(_issue_one, tasks)
-            pool = None
-        else:
-            # fork keeps start-up cheap; each child still opens its own app and connections.
-            pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_start_worker,
-                                                            initargs=(_config(),), maxtasksperchild=RECYCLE)
-            db.engine.dispose(close=False)   # children must not reuse the parent's connections
-            results = pool.imap_unordered(_issue_one, tasks)
-        try:
-            for _pid, version, _seconds, nbytes in results:
-                if version is None:
-                    skipped += 1
-                else:
-                    issued += 1
-                    size += nbytes
-                bar.update(1)
-        finally:
-            if pool is not None:
-                pool.close()
-                pool.join()
+        for _pid, version, _seconds, nbytes in issue_all(tasks, jobs):
+            if version is None:
+                skipped += 1
+            else:
+                issued += 1
+                size += nbytes
+            bar.update(1)
     took = time.perf_counter() - started
     click.echo(f"issued {issued}, unchanged {skipped}, {size / 1024 / 1024:.1f} MB, {took:.1f} s")

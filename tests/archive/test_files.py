@@ -91,8 +91,8 @@ def test_an_issued_file_is_a_chinese_pdf_with_its_figures_and_code(final):
     assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "archive.issue")) == 1
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
 def test_the_first_page_renders_as_an_a4_image(final, tmp_path):
+    assert shutil.which("pdftoppm"), "pdftoppm is missing: make system-test-deps installs poppler-utils"
     row = archive.issue(final.campaign, final.o["s1"][0]).file
     db.session.commit()
     (tmp_path / "f.pdf").write_bytes(stored(row))
