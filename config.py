@@ -37,6 +37,9 @@ class Config:
     ARCHIVE_VERIFY_LIMIT = os.environ.get("REVIEW_ARCHIVE_VERIFY_LIMIT", "30 per 10 minutes")
     # Without REDIS_URL, builds started from the web run in a thread of the web process (one machine).
     ARCHIVE_BUILD_IN_THREAD = True
+    # A running build that has issued no file for this long is taken as stopped (its process was
+    # restarted or killed): its page says so, and starting the build again replaces it.
+    ARCHIVE_BUILD_STALL_MINUTES = int(os.environ.get("REVIEW_ARCHIVE_BUILD_STALL_MINUTES", "10"))
 
     BABEL_DEFAULT_LOCALE = os.environ.get("REVIEW_LOCALE", "zh_CN")
     BABEL_DEFAULT_TIMEZONE = os.environ.get("REVIEW_TIMEZONE", "Asia/Shanghai")

@@ -7,8 +7,13 @@ request has committed, the job runs:
   (any machine of the cluster; the web processes stay free);
 - without Redis, in a daemon thread of the web process that started it (``ARCHIVE_BUILD_IN_THREAD``,
   on by default). That is for a single machine: a web process restarted during the build takes the
-  thread with it, and the build then stays "running" until an administrator marks it failed
-  (:func:`abandon`); starting the build again skips every file already issued.
+  thread with it.
+
+A build that has issued no file for ``ARCHIVE_BUILD_STALL_MINUTES`` (or, in a thread, never started)
+is taken as stopped (:func:`stalled`): its page says so, and starting the build again marks it
+failed and replaces it; the office can also mark it failed by hand (:func:`abandon`). Either way the
+new build skips every file already issued, and the old job, should it still be alive after all,
+stops at its next file.
 
 The job issues the files one by one as ``flask archive build`` does: each is rendered and stored
 without the database's write lock, then indexed and committed with the progress counts, so a build
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -56,15 +62,28 @@ def active(unit: Unit, year: int) -> ArchiveBuild | None:
         ArchiveBuild.unit_id == unit.id, ArchiveBuild.year == year, ArchiveBuild.state.in_(BuildState.ACTIVE)))
 
 
+def stalled(build: ArchiveBuild) -> bool:
+    """Whether the build's job has evidently stopped (see the module's docstring)."""
+    config = current_app.config
+    return build.stalled(utcnow(), timedelta(minutes=config["ARCHIVE_BUILD_STALL_MINUTES"]),
+                         queued_counts=not config.get("REDIS_URL"))
+
+
 def start(unit: Unit, year: int, *, user, reason: str | None = None) -> ArchiveBuild:
     """Queue a build of the unit's files for the year (launched when the transaction commits).
 
-    Refused while another build of the same unit and year is queued or running, and when the year
-    has no final annual campaign with people of the unit."""
+    Refused while another build of the same unit and year is queued or running (one that has
+    stalled is marked failed and replaced), and when the year has no final annual campaign with
+    people of the unit."""
     reason = (reason or "").strip() or None
     if reason is not None and len(reason) > 500:
         raise DomainError(_("The reason may be at most 500 characters long."))
-    if active(unit, year) is not None:
+    previous = active(unit, year)
+    if previous is not None and stalled(previous):
+        abandon(previous, message=_("No file for %(minutes)s minutes: the job had stopped. A new build replaced it.",
+                                    minutes=current_app.config["ARCHIVE_BUILD_STALL_MINUTES"]))
+        db.session.flush()   # the unique index of active builds sees it failed before the new row
+    elif previous is not None:
         raise DomainError(_("A build of %(unit)s for %(year)s is already under way: wait for it to finish.",
                             unit=unit.name, year=year))
     total = len(tasks(year, unit))
@@ -114,7 +133,7 @@ def _run(build_id: int) -> str | None:
     if build is None or build.state != BuildState.QUEUED:
         return build.state if build else None   # run already (a job delivered twice) or abandoned
     build.state = BuildState.RUNNING
-    build.started_at = utcnow()
+    build.started_at = build.progress_at = utcnow()
     unit, year, reason, user_id = build.unit, build.year, build.reason, build.requested_by_id
     work = tasks(year, unit)
     build.total = len(work)
@@ -137,6 +156,7 @@ def _run(build_id: int) -> str | None:
                 record(prepared, user=db.session.get(User, user_id) if user_id else None)
                 build.issued += 1
             build.done += 1
+            build.progress_at = utcnow()
             db.session.commit()
         current = None
         build = db.session.get(ArchiveBuild, build_id)

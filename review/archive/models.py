@@ -8,7 +8,7 @@ version n + 1 with a reason, and the earlier versions stay downloadable.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -94,6 +94,8 @@ class ArchiveBuild(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # When the job last issued or skipped a file (or started): how a stopped job is told apart.
+    progress_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     unit: Mapped[Unit] = relationship()
     requested_by = relationship("User")
@@ -101,6 +103,15 @@ class ArchiveBuild(db.Model):
     @property
     def active(self) -> bool:
         return self.state in BuildState.ACTIVE
+
+    def stalled(self, now: datetime, after: timedelta, *, queued_counts: bool) -> bool:
+        """Running without a file for ``after``; or, when ``queued_counts`` (no queue holds the job:
+        it runs in a thread of the process that started it), never started within ``after``."""
+        if self.state == BuildState.RUNNING:
+            return (self.progress_at or self.started_at or self.created_at) < now - after
+        if self.state == BuildState.QUEUED and queued_counts:
+            return self.created_at < now - after
+        return False
 
     @property
     def percent(self) -> int:

@@ -265,7 +265,8 @@ def _build_or_404(build_id: int) -> ArchiveBuild:
 @roles(*READERS)
 def build(build_id: int):
     build = _build_or_404(build_id)
-    return render_template("archive/build.html", build=build, form=FlaskForm(),
+    return render_template("archive/build.html", build=build, form=FlaskForm(), stalled=builds.stalled(build),
+                           stall_minutes=current_app.config["ARCHIVE_BUILD_STALL_MINUTES"],
                            can_edit=current_user.role in EDITORS)
 
 

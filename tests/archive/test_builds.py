@@ -1,6 +1,8 @@
 """Builds of a unit's year started from the web: queued with an audit entry, one at a time per unit and
 year, run by a job that counts every file (called here directly, through RQ on Redis, or in a thread)."""
 
+from datetime import timedelta
+
 import pytest
 from rq import SimpleWorker
 from sqlalchemy import func, select
@@ -10,6 +12,7 @@ from review.archive import builds
 from review.archive import issue as archive
 from review.archive.models import ArchiveBuild, ArchiveFile, BuildState
 from review.core.audit import AuditEntry
+from review.core.timeutil import utcnow
 from review.extensions import db
 
 from .test_pages import final  # noqa: F401  (fixture)
@@ -130,6 +133,78 @@ def test_a_build_whose_job_is_gone_may_be_marked_failed(client, auth, final):
     assert only_build().state == BuildState.FAILED
     assert builds.run(build.id) == BuildState.FAILED   # a late job does nothing
     assert db.session.scalar(select(func.count()).select_from(ArchiveFile)) == 0
+
+
+class ProcessKilled(BaseException):
+    """What the job sees of its process being killed: nothing after this runs, not even its handler."""
+
+
+def test_a_build_whose_process_stopped_is_shown_stalled_and_replaced_by_the_next(app, client, auth, final,
+                                                                               monkeypatch):
+    n = people(final)
+    auth.as_user(final["office"])
+    start(client, final)
+    build = only_build()
+    real, calls = archive.prepare, []
+
+    def killed_at_the_third(campaign, person, **kwargs):
+        calls.append(person.id)
+        if len(calls) == 3:
+            raise ProcessKilled
+        return real(campaign, person, **kwargs)
+
+    monkeypatch.setattr(archive, "prepare", killed_at_the_third)
+    with pytest.raises(ProcessKilled):
+        builds.run(build.id)
+    db.session.rollback()
+    monkeypatch.setattr(archive, "prepare", real)
+    build = only_build()
+    assert (build.state, build.done, build.issued) == (BuildState.RUNNING, 2, 2)
+
+    # Recent progress: still under way, not stalled; starting again is refused.
+    html = client.get(f"/archive/builds/{build.id}").get_data(as_text=True)
+    assert 'id="stalled"' not in html
+    start(client, final)
+    assert db.session.scalar(select(func.count()).select_from(ArchiveBuild)) == 1
+
+    # Eleven minutes without a file: the page says the job has stopped.
+    minutes = app.config["ARCHIVE_BUILD_STALL_MINUTES"]
+    build.progress_at -= timedelta(minutes=minutes + 1)
+    db.session.commit()
+    html = client.get(f"/archive/builds/{build.id}").get_data(as_text=True)
+    assert 'id="stalled"' in html and f"{minutes} 分钟" in html
+
+    # Starting again marks it failed (audited) and replaces it; the new one skips the two files issued.
+    resp = start(client, final)
+    db.session.expire_all()
+    old = db.session.get(ArchiveBuild, build.id)
+    [new] = db.session.scalars(select(ArchiveBuild).where(ArchiveBuild.id != build.id)).all()
+    assert resp.headers["Location"].endswith(f"/archive/builds/{new.id}")
+    assert old.state == BuildState.FAILED and old.finished_at and str(minutes) in old.error
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "archive.build_abandoned", AuditEntry.object_id == str(old.id))) == 1
+    assert builds.run(new.id) == BuildState.DONE
+    db.session.refresh(new)
+    assert (new.issued, new.skipped) == (n - 2, 2)
+    # Had the old job been alive after all, it stops at its next file: no file twice.
+    assert builds.run(old.id) == BuildState.FAILED
+    assert db.session.scalar(select(func.count()).select_from(ArchiveFile)) == n
+
+
+def test_a_queued_build_is_stalled_only_when_no_queue_holds_it(app, final):
+    now = utcnow()
+    build = ArchiveBuild(year=2025, unit_id=final.o["county"].id, state=BuildState.QUEUED, total=1, done=0,
+                         issued=0, skipped=0, created_at=now - timedelta(minutes=30))
+    after = timedelta(minutes=10)
+    # In a thread it starts at once, so half an hour of waiting means its process is gone; an RQ job
+    # may wait that long behind others.
+    assert build.stalled(now, after, queued_counts=True)
+    assert not build.stalled(now, after, queued_counts=False)
+    build.state, build.started_at, build.progress_at = BuildState.RUNNING, now - timedelta(minutes=30), now
+    assert not build.stalled(now, after, queued_counts=True)
+    build.state = BuildState.DONE
+    build.progress_at = now - timedelta(days=1)
+    assert not build.stalled(now, after, queued_counts=True)
 
 
 @pytest.fixture
