@@ -20,7 +20,7 @@ from flask import g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, event, insert, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
-from sqlalchemy.orm.attributes import get_history
+from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 
 from ..extensions import db
 from .timeutil import utcnow
@@ -178,7 +178,10 @@ def changes(obj) -> tuple[dict, dict]:
     for rel in state.mapper.relationships:
         if not rel.uselist or rel.key in skip or rel.viewonly:
             continue
-        hist = get_history(obj, rel.key)
+        # A collection nobody loaded was not changed through it, and loading it here, inside the
+        # flush, would read rows this very flush inserted (children created with their parent) and
+        # put second copies of them in the session.
+        hist = get_history(obj, rel.key, passive=PASSIVE_NO_INITIALIZE)
         if hist.added or hist.deleted:
             before[rel.key] = _related_ids(list(hist.unchanged) + list(hist.deleted))
             after[rel.key] = _related_ids(list(hist.unchanged) + list(hist.added))

@@ -1,10 +1,13 @@
 """Every state change records who, what, when, with before/after values."""
+import warnings
+
 from sqlalchemy import select
+from sqlalchemy.exc import SAWarning
 
 from review.core.access import Role
 from review.core.audit import REDACTED, AuditEntry
 from review.extensions import db
-from review.org.models import LeaderRole
+from review.org.models import LeaderRole, Unit, UnitLevel
 
 from ..factories import small_institution
 
@@ -43,6 +46,25 @@ def test_supervision_changes_are_recorded(make):
     e = entries("people.update")[-1]
     assert e.before["supervised"] == [str(o["d1"].id)]
     assert sorted(e.after["supervised"]) == sorted([str(o["d1"].id), str(o["d2"].id)])
+
+
+def test_a_parent_changed_with_new_children_in_one_flush_keeps_one_copy_of_each(make):
+    """The log reads a dirty object's collections only when they were loaded: loading one inside
+    the flush would read the children that flush inserted, as second copies beside the new ones."""
+    o = small_institution(make)
+    make.commit()
+    city = db.session.get(Unit, o["city"].id)
+    db.session.expire(city, ["children"])
+    city.name = "更名市院"
+    child = Unit(code="NEW1", name="新设县院", level=UnitLevel.COUNTY, parent=city)
+    db.session.add(child)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SAWarning)
+        db.session.commit()
+    assert child in db.session and db.session.get(Unit, child.id) is child
+    [update] = [e for e in entries("units.update") if e.object_id == str(city.id)]
+    assert update.after["name"] == "更名市院" and "children" not in update.after
+    assert any(e.object_id == str(child.id) for e in entries("units.create"))
 
 
 def test_password_hashes_never_reach_the_log(client, auth, make):
