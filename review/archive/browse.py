@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..core.access import Role
+from ..core.spreadsheet import csv_text
 from ..core.tokens import normalize_code
 from ..extensions import db
 from ..org.models import Person
@@ -126,10 +128,20 @@ def checked(store: Store, file: ArchiveFile) -> BinaryIO:
         raise Damaged(file, missing=True) from None
 
 
+_UNSAFE_IN_NAMES = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
+
+
+def entry_part(text: str) -> str:
+    """A name people typed (a department, a unit, a person) made safe as one part of a path inside a
+    zip: no separators, no control characters, no ``..``, nothing Windows refuses in a file name."""
+    cleaned = _UNSAFE_IN_NAMES.sub("_", text).strip().lstrip(".").strip()
+    return cleaned[:120] or "_"
+
+
 def _folder(file: ArchiveFile, unit_id: int | None) -> str:
-    dept = file.department.name if file.department else _("No department")
+    dept = entry_part(file.department.name) if file.department else _("No department")
     if unit_id is not None and file.unit_id != unit_id:
-        return f"{file.unit.name}/{dept}"
+        return f"{entry_part(file.unit.name)}/{dept}"
     return dept
 
 
@@ -146,7 +158,7 @@ def write_zip(store: Store, files: list[ArchiveFile], *, unit_id: int | None = N
                              _("Version"), "SHA-256", _("Verification code")])
             from ..core.tokens import format_code
             for f in files:
-                name = f"{_folder(f, unit_id)}/{f.filename}"
+                name = f"{_folder(f, unit_id)}/{entry_part(f.filename)}"
                 hasher = hashlib.sha256()
                 try:
                     source = store.open(f.sha256)
@@ -158,9 +170,9 @@ def write_zip(store: Store, files: list[ArchiveFile], *, unit_id: int | None = N
                         target.write(chunk)
                 if hasher.hexdigest() != f.sha256:
                     raise Damaged(f, missing=False)
-                writer.writerow([name, f.person.name, f.person.staff_no, f.unit.name,
-                                 f.department.name if f.department else "", f.year, f.version, f.sha256,
-                                 format_code(f.code)])
+                writer.writerow([csv_text(v) for v in (
+                    name, f.person.name, f.person.staff_no, f.unit.name, f.department.name if f.department else "",
+                    f.year, f.version, f.sha256, format_code(f.code))])
             zf.writestr("manifest.csv", "\ufeff" + manifest.getvalue())
         out.seek(0)
         return out

@@ -11,7 +11,7 @@ someone re-issues it with a reason; every earlier version stays.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -24,7 +24,7 @@ from ..core.errors import DomainError
 from ..core.timeutil import utcnow
 from ..core.tokens import new_token, normalize_code
 from ..extensions import db
-from ..org.models import Person
+from ..org.models import Department, Person, Unit
 from .document import Context, build
 from .models import ArchiveFile
 from .render import render
@@ -56,6 +56,9 @@ class Prepared:
     """A rendered and stored file waiting for its index row."""
     person_id: int
     campaign_id: int
+    unit_id: int
+    unit_path: str
+    department_id: int | None
     year: int
     version: int
     code: str
@@ -66,6 +69,16 @@ class Prepared:
     generated_at: object
 
 
+def placement(person: Person, previous: ArchiveFile | None) -> tuple[Unit, Department | None]:
+    """Where a person-year is archived: where the person is at its first issue, and there for good.
+    Someone who has since moved to another unit keeps last year's file in the unit that appraised
+    them (its office keeps it, the new unit's does not get it, and the file still names that unit);
+    within the same unit, the department follows the person's record (a correction)."""
+    if previous is None or previous.unit_id == person.unit_id:
+        return person.unit, person.department
+    return previous.unit, previous.department
+
+
 def prepare(campaign: Campaign, person: Person, *, reason: str | None = None,
             context: Context | None = None) -> Prepared | None:
     """Render ``person``'s file and put it in the store, unless the latest version already shows
@@ -73,9 +86,12 @@ def prepare(campaign: Campaign, person: Person, *, reason: str | None = None,
     whatever the fingerprint. Reads only: the index row is written by :func:`record`."""
     if campaign.state is not CampaignState.FINAL:
         raise DomainError(_("Appraisal files are issued from final campaigns only."))
-    data = build(campaign, person, context)
-    fingerprint = data.fingerprint()
     previous = latest(person.id, campaign.year)
+    unit, department = placement(person, previous)
+    data = build(campaign, person, context)
+    if unit.id != person.unit_id:
+        data = replace(data, unit=unit.name, department=department.name if department else None)
+    fingerprint = data.fingerprint()
     if reason is None and previous is not None and previous.fingerprint == fingerprint \
             and previous.campaign_id == campaign.id:
         return None
@@ -84,16 +100,16 @@ def prepare(campaign: Campaign, person: Person, *, reason: str | None = None,
     code = normalize_code(new_token().code)
     now = utcnow()
     stored = store().put(render(data, code=code, version=version, generated_at=now))
-    return Prepared(person.id, campaign.id, campaign.year, version, code, fingerprint, reason, stored.sha256,
-                    stored.size, now)
+    return Prepared(person.id, campaign.id, unit.id, unit.path, department.id if department else None, campaign.year,
+                    version, code, fingerprint, reason, stored.sha256, stored.size, now)
 
 
 def record(prepared: Prepared, *, user: User | None = None) -> ArchiveFile:
     """The index row of a stored file, audited. The caller commits."""
     person = db.session.get(Person, prepared.person_id)
     row = ArchiveFile(person_id=person.id, year=prepared.year, version=prepared.version,
-                      campaign_id=prepared.campaign_id, unit_id=person.unit_id, unit_path=person.unit.path,
-                      department_id=person.department_id, sha256=prepared.sha256, size=prepared.size,
+                      campaign_id=prepared.campaign_id, unit_id=prepared.unit_id, unit_path=prepared.unit_path,
+                      department_id=prepared.department_id, sha256=prepared.sha256, size=prepared.size,
                       code=prepared.code, fingerprint=prepared.fingerprint, reason=prepared.reason,
                       generated_by_id=user.id if user else None, generated_at=prepared.generated_at)
     db.session.add(row)

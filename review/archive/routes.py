@@ -104,8 +104,9 @@ def _person_year(person_id: int, year: int) -> tuple[Person, list[ArchiveFile]]:
     person = db.session.get(Person, person_id)
     if person is None:
         abort(404)
-    files = browse.versions_of([(person_id, year)])[(person_id, year)]
-    if not files or not browse.may_see(current_user, files[0]):
+    files = [f for f in browse.versions_of([(person_id, year)])[(person_id, year)]
+             if browse.may_see(current_user, f)]
+    if not files:
         abort(404)
     return person, files
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from review.archive import issue as archive
@@ -183,6 +184,42 @@ def test_a_reissue_outside_the_scope_is_refused(client, auth, final, issued):
     auth.as_user(final["sibling_office"])
     assert client.post(f"/archive/people/{issued[0].person_id}/2025/reissue", data={"reason": "x"}).status_code == 404
     assert archive.latest(issued[0].person_id, 2025).version == 1
+
+
+def test_a_person_who_moved_keeps_last_years_file_in_the_unit_that_appraised_them(client, auth, final, issued):
+    a = issued[0]
+    person = a.person
+    person.unit, person.department = final.o["sibling"], None   # transferred after the year ended
+    db.session.commit()
+    auth.as_user(final["office"])
+    assert client.post(f"/archive/people/{person.id}/2025/reissue", data={"reason": "原件遗失"}).status_code == 302
+    v2 = archive.latest(person.id, 2025)
+    assert (v2.version, v2.unit_id, v2.department_id) == (2, a.unit_id, a.department_id)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(stored(v2))).pages).replace(" ", "")
+    assert final.o["county"].name in text and final.o["sibling"].name not in text
+    html = client.get(f"/archive/people/{person.id}/2025").get_data(as_text=True)
+    assert "v2" in html and "v1" in html
+    auth.logout()
+    # The new unit's office neither sees it nor can re-issue it into its own scope.
+    auth.as_user(final["sibling_office"])
+    assert client.get(f"/archive/people/{person.id}/2025").status_code == 404
+    assert client.post(f"/archive/people/{person.id}/2025/reissue", data={"reason": "x"}).status_code == 404
+    assert person.name not in client.get("/archive/").get_data(as_text=True)
+
+
+def test_names_people_typed_cannot_escape_the_zip_or_become_formulas(client, auth, final, issued):
+    a = issued[0]
+    final.o["d1"].name = "../../etc"
+    a.person.name = '=HYPERLINK("http://x")'
+    db.session.commit()
+    auth.as_user(final["office"])
+    zf = zipfile.ZipFile(io.BytesIO(client.get(f"/archive/departments/{final.o['d1'].id}/2025.zip").data))
+    for name in zf.namelist():
+        parts = name.split("/")
+        assert ".." not in parts and not name.startswith("/") and "\\" not in name, name
+    assert any(name.startswith("_.._etc/") for name in zf.namelist())
+    rows = list(csv.reader(io.StringIO(zf.read("manifest.csv").decode("utf-8-sig"))))
+    assert '\'=HYPERLINK("http://x")' in [r[1] for r in rows]
 
 
 # --- the public check --------------------------------------------------------------------------------
