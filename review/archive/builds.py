@@ -119,21 +119,24 @@ def abandon(build: ArchiveBuild, *, message: str) -> None:
 # --- the job -----------------------------------------------------------------------------------------
 
 def run(build_id: int) -> str | None:
-    """The job: issue the build's files one by one, counting as it goes. Returns the final state."""
+    """The job as RQ runs it, in a worker process that does nothing else meanwhile: the collector
+    is kept off the heap for the length of the build (review/core/heap.py)."""
     with heap.frozen():
         return _run(build_id)
 
 
 def _run(build_id: int) -> str | None:
+    """Issue the build's files one by one, counting as it goes. Returns the final state."""
     from ..auth.models import User
     from ..database import reading_only
-    from .issue import prepare, record
+    from .issue import prepare, record, store
 
     build = db.session.get(ArchiveBuild, build_id)
     if build is None or build.state != BuildState.QUEUED:
         return build.state if build else None   # run already (a job delivered twice) or abandoned
     build.state = BuildState.RUNNING
     build.started_at = build.progress_at = utcnow()
+    store().sweep()   # what an interrupted build's writers left behind
     unit, year, reason, user_id = build.unit, build.year, build.reason, build.requested_by_id
     work = tasks(year, unit)
     build.total = len(work)
@@ -183,7 +186,9 @@ def _run(build_id: int) -> str | None:
 def _in_thread(app, build_id: int) -> None:
     with app.app_context():
         try:
-            run(build_id)
+            # Not run(): freezing the collector is process-wide, and this process goes on serving
+            # requests whose garbage a frozen heap would keep until the build ends.
+            _run(build_id)
         finally:
             db.session.remove()
 

@@ -117,8 +117,10 @@ def issue_all(tasks: list[tuple[int, int, str | None]], jobs: int):
 @click.option("--reason", help="Issue a new version for everybody, with this reason (default: only changed files).")
 def build(year: int, unit_code: str | None, jobs: int, reason: str | None):
     """Issue the year's files: a new version where the data changed (or for everyone with --reason)."""
-    from .issue import people_of
+    from .issue import people_of, store
     campaigns, unit = _campaigns(year, unit_code)
+    if swept := store().sweep():
+        click.echo(f"removed {swept} temporary files left by an interrupted build")
     tasks = []
     for c in campaigns:
         ids = people_of(c, unit.path if unit else None)

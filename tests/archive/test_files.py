@@ -2,9 +2,11 @@
 subset fonts, stored once and indexed by version; a batch build skips unchanged files and a killed
 one leaves nothing half-done."""
 import io
+import os
 import re
 import shutil
 import subprocess
+import time
 from datetime import timedelta
 
 import pytest
@@ -148,8 +150,15 @@ def test_a_build_killed_after_storing_leaves_no_row_and_the_rerun_completes(fina
 
 def test_the_build_command_issues_the_year_and_skips_on_the_second_run(final, runner):
     people = len(final.campaign.subjects)
+    # A writer killed by an earlier build left its temporary file; an hour later the build removes it.
+    root = archive.store().root
+    root.mkdir(parents=True, exist_ok=True)
+    left = root / ".abc123.tmp"
+    left.write_bytes(b"%PDF-1.7 half")
+    os.utime(left, (time.time() - 7200, time.time() - 7200))
     result = runner.invoke(args=["archive", "build", "--year", "2025"])
     assert result.exit_code == 0, result.output
+    assert not left.exists() and "removed 1 temporary files" in result.output
     n = db.session.scalar(select(func.count(ArchiveFile.id)))
     assert n == people and f"issued {people}, unchanged 0" in result.output
     result = runner.invoke(args=["archive", "build", "--year", "2025"])
