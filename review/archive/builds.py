@@ -127,9 +127,7 @@ def run(build_id: int) -> str | None:
 
 def _run(build_id: int) -> str | None:
     """Issue the build's files one by one, counting as it goes. Returns the final state."""
-    from ..auth.models import User
-    from ..database import reading_only
-    from .issue import prepare, record, store
+    from .issue import STOPPED, issue_committed, store
 
     build = db.session.get(ArchiveBuild, build_id)
     if build is None or build.state != BuildState.QUEUED:
@@ -142,25 +140,24 @@ def _run(build_id: int) -> str | None:
     build.total = len(work)
     db.session.commit()
     current = None
+
+    def count(prepared) -> bool:
+        build = db.session.get(ArchiveBuild, build_id)
+        if build.state != BuildState.RUNNING:
+            return False   # abandoned meanwhile: stop here
+        if prepared is None:
+            build.skipped += 1
+        else:
+            build.issued += 1
+        build.done += 1
+        build.progress_at = utcnow()
+        return True
+
     try:
         for campaign_id, person_id in work:
             current = person_id
-            # Seconds of reading and rendering without the write lock, then a short write.
-            with reading_only():
-                prepared = prepare(db.session.get(Campaign, campaign_id), db.session.get(Person, person_id),
-                                   reason=reason)
-                db.session.rollback()
-            build = db.session.get(ArchiveBuild, build_id)
-            if build.state != BuildState.RUNNING:
-                return build.state   # abandoned meanwhile: stop here
-            if prepared is None:
-                build.skipped += 1
-            else:
-                record(prepared, user=db.session.get(User, user_id) if user_id else None)
-                build.issued += 1
-            build.done += 1
-            build.progress_at = utcnow()
-            db.session.commit()
+            if issue_committed(campaign_id, person_id, reason=reason, user_id=user_id, proceed=count) is STOPPED:
+                return db.session.get(ArchiveBuild, build_id).state
         current = None
         build = db.session.get(ArchiveBuild, build_id)
         build.state = BuildState.DONE

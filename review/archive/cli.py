@@ -55,21 +55,11 @@ def _start_worker(config: dict) -> None:
 
 
 def _issue_one(task: tuple[int, int, str | None]) -> tuple[int, int | None, float, int]:
-    from ..campaigns.models import Campaign
-    from ..database import reading_only
-    from ..org.models import Person
-    from .issue import prepare, record
+    from .issue import issue_committed
     campaign_id, person_id, reason = task
     started = time.perf_counter()
     try:
-        # Seconds of reading and rendering without the database's write lock, then a short write.
-        with reading_only():
-            prepared = prepare(db.session.get(Campaign, campaign_id), db.session.get(Person, person_id),
-                               reason=reason)
-            db.session.rollback()
-        if prepared is not None:
-            record(prepared)
-            db.session.commit()
+        prepared = issue_committed(campaign_id, person_id, reason=reason)
     except Exception:
         db.session.rollback()
         raise

@@ -11,11 +11,13 @@ someone re-issues it with a reason; every earlier version stays.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..auth.models import User
 from ..campaigns.models import Campaign, CampaignState, Result
@@ -125,6 +127,39 @@ def issue(campaign: Campaign, person: Person, *, user: User | None = None, reaso
     if prepared is None:
         return Outcome(person.id, None)
     return Outcome(person.id, record(prepared, user=user), prepared.reason)
+
+
+STOPPED = object()   # issue_committed: the caller's ``proceed`` said no
+
+
+def issue_committed(campaign_id: int, person_id: int, *, reason: str | None = None, user_id: int | None = None,
+                    proceed: Callable[[Prepared | None], bool] | None = None):
+    """Prepare (reading only, without the database's write lock: seconds of rendering), then record
+    and commit in a short transaction. Returns the Prepared file, None when unchanged, or STOPPED.
+
+    ``proceed(prepared)`` runs in that transaction before the row is written (a build counting its
+    files, or finding it was abandoned meanwhile: False rolls back and returns STOPPED). When another
+    writer took the same version number between the two steps (two builds, or a build and a
+    re-issue, on the same person at once), the file is prepared again against that new version:
+    unchanged then means skipped, and a re-issue becomes the version after it."""
+    from ..database import reading_only
+    for attempt in (1, 2):
+        with reading_only():
+            prepared = prepare(db.session.get(Campaign, campaign_id), db.session.get(Person, person_id),
+                               reason=reason)
+            db.session.rollback()
+        try:
+            if proceed is not None and not proceed(prepared):
+                db.session.rollback()
+                return STOPPED
+            if prepared is not None:
+                record(prepared, user=db.session.get(User, user_id) if user_id else None)
+            db.session.commit()
+            return prepared
+        except IntegrityError:
+            db.session.rollback()
+            if attempt == 2 or prepared is None or latest(person_id, prepared.year).version < prepared.version:
+                raise   # not the version clash retrying can resolve
 
 
 def people_of(campaign: Campaign, unit_path: str | None = None) -> list[int]:

@@ -160,14 +160,15 @@ def reissue(person_id: int, year: int):
     error = None
     if form.validate_on_submit():
         try:
-            outcome = issuing.issue(files[0].campaign, person, user=current_user._get_current_object(),
-                                    reason=form.reason.data.strip())
+            # Committed by issue_committed, which also settles a clash with a build issuing the same
+            # person at the same moment (this re-issue becomes the version after the build's).
+            prepared = issuing.issue_committed(files[0].campaign_id, person.id, user_id=current_user.id,
+                                               reason=form.reason.data.strip())
         except DomainError as e:
             db.session.rollback()
             error = e.message
         else:
-            db.session.commit()
-            flash(_("Version %(version)s issued.", version=outcome.file.version), "success")
+            flash(_("Version %(version)s issued.", version=prepared.version), "success")
             return redirect(url_for("archive.person_year", person_id=person.id, year=year))
     return render_template("archive/person.html", person=person, year=year, files=files, form=form,
                            can_edit=True, error=error), 422

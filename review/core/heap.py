@@ -22,8 +22,10 @@ def freeze() -> None:
 
 @contextmanager
 def frozen() -> Iterator[None]:
-    """:func:`freeze` for the length of a bulk job in a process that goes on afterwards (a web
-    process, a queue worker): the objects return to the collector's care when the job ends."""
+    """:func:`freeze` for the length of a bulk job in a process that goes on afterwards but does
+    nothing else meanwhile (a queue worker, the command line): the objects return to the
+    collector's care when the job ends. Not in a thread of a web process: freezing is process-wide,
+    and the requests' garbage would be kept until the job ends."""
     freeze()
     try:
         yield

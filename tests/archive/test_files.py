@@ -166,3 +166,30 @@ def test_the_build_command_issues_the_year_and_skips_on_the_second_run(final, ru
     assert db.session.scalar(select(func.count(ArchiveFile.id))) == people
     result = runner.invoke(args=["archive", "build", "--year", "2019"])
     assert result.exit_code != 0 and "No final annual campaign for 2019" in result.output
+
+
+def stale_once(monkeypatch):
+    """The first look at the person-year's latest version sees none: as when another build issued
+    it between this one's reading and its writing."""
+    real, calls = archive.latest, []
+
+    def latest(person_id, year):
+        calls.append(person_id)
+        return None if len(calls) == 1 else real(person_id, year)
+
+    monkeypatch.setattr(archive, "latest", latest)
+
+
+def test_a_version_taken_by_another_build_meanwhile_is_prepared_again(final, monkeypatch):
+    me = final.o["s1"][0]
+    first = archive.issue(final.campaign, me).file
+    db.session.commit()
+    stale_once(monkeypatch)
+    # Same data as the version the other build wrote: skipped, not a crash and not a duplicate.
+    assert archive.issue_committed(final.campaign.id, me.id) is None
+    stale_once(monkeypatch)
+    # A re-issue someone asked for becomes the version after it.
+    again = archive.issue_committed(final.campaign.id, me.id, reason="原件遗失")
+    rows = db.session.scalars(select(ArchiveFile).where(ArchiveFile.person_id == me.id)
+                              .order_by(ArchiveFile.version)).all()
+    assert [(r.version, r.reason) for r in rows] == [(1, first.reason), (2, "原件遗失")] and again.version == 2
