@@ -50,11 +50,11 @@ threads: dict[int, threading.Thread] = {}
 def tasks(year: int, unit: Unit) -> list[tuple[int, int]]:
     """(campaign id, person id) of every file the build issues: the people of the unit's subtree with
     a result in a final annual campaign of the year (as ``flask archive build --unit``)."""
-    from .issue import people_of
+    from .issue import year_files
     campaigns = db.session.scalars(select(Campaign).where(
         Campaign.year == year, Campaign.period_kind == PeriodKind.YEAR, Campaign.state == CampaignState.FINAL)
         .order_by(Campaign.id)).all()
-    return [(c.id, pid) for c in campaigns for pid in people_of(c, unit.path)]
+    return year_files(campaigns, unit.path)
 
 
 def active(unit: Unit, year: int) -> ArchiveBuild | None:

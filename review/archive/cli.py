@@ -107,14 +107,11 @@ def issue_all(tasks: list[tuple[int, int, str | None]], jobs: int):
 @click.option("--reason", help="Issue a new version for everybody, with this reason (default: only changed files).")
 def build(year: int, unit_code: str | None, jobs: int, reason: str | None):
     """Issue the year's files: a new version where the data changed (or for everyone with --reason)."""
-    from .issue import people_of, store
+    from .issue import store, year_files
     campaigns, unit = _campaigns(year, unit_code)
     if swept := store().sweep():
         click.echo(f"removed {swept} temporary files left by an interrupted build")
-    tasks = []
-    for c in campaigns:
-        ids = people_of(c, unit.path if unit else None)
-        tasks += [(c.id, pid, reason) for pid in ids]
+    tasks = [(cid, pid, reason) for cid, pid in year_files(campaigns, unit.path if unit else None)]
     db.session.remove()
     issued = skipped = 0
     size = 0

@@ -162,6 +162,17 @@ def issue_committed(campaign_id: int, person_id: int, *, reason: str | None = No
                 raise   # not the version clash retrying can resolve
 
 
+def year_files(campaigns: list[Campaign], unit_path: str | None = None) -> list[tuple[int, int]]:
+    """(campaign id, person id) of the year's files: one per person. Someone appraised by two final
+    annual campaigns of the year (a unit's and its parent's, say) gets the file of the later one,
+    always the same, so that building again finds it unchanged rather than alternating forever."""
+    chosen: dict[int, int] = {}
+    for campaign in sorted(campaigns, key=lambda c: c.id):
+        for pid in people_of(campaign, unit_path):
+            chosen[pid] = campaign.id
+    return [(cid, pid) for pid, cid in chosen.items()]
+
+
 def people_of(campaign: Campaign, unit_path: str | None = None) -> list[int]:
     """Person ids with a result in the campaign, in staff-number order, optionally within a unit subtree."""
     from ..org.models import Unit

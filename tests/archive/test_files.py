@@ -193,3 +193,14 @@ def test_a_version_taken_by_another_build_meanwhile_is_prepared_again(final, mon
     rows = db.session.scalars(select(ArchiveFile).where(ArchiveFile.person_id == me.id)
                               .order_by(ArchiveFile.version)).all()
     assert [(r.version, r.reason) for r in rows] == [(1, first.reason), (2, "原件遗失")] and again.version == 2
+
+
+def test_someone_in_two_final_campaigns_of_the_year_gets_one_file_from_the_later(monkeypatch):
+    from types import SimpleNamespace
+    county, city = SimpleNamespace(id=7), SimpleNamespace(id=3)
+    members = {3: [10, 11], 7: [11, 12]}
+    monkeypatch.setattr(archive, "people_of", lambda c, unit_path=None: members[c.id])
+    # Whatever order the campaigns come in, person 11 is always the later campaign's: a second build
+    # then finds every file unchanged instead of alternating between the two.
+    for order in ([county, city], [city, county]):
+        assert sorted(archive.year_files(order)) == [(3, 10), (7, 11), (7, 12)]
