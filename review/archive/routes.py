@@ -3,6 +3,7 @@ builds a unit's year in the background; anyone checks a printed verification cod
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -187,8 +188,9 @@ def download(file_id: int):
     except browse.Damaged as e:
         return _damaged(e)
     name = file.filename
-    audit.record_read("archive.download", file, summary=name)
-    return _send(handle, "application/pdf", name)
+    with _closed_on_error(handle):
+        audit.record_read("archive.download", file, summary=name)
+        return _send(handle, "application/pdf", name)
 
 
 def _send(handle, mimetype: str, name: str):
@@ -207,8 +209,20 @@ def _zip(files: list[ArchiveFile], *, unit_id: int | None, name: str, audit_obj,
         handle = browse.write_zip(issuing.store(), files, unit_id=unit_id)
     except browse.Damaged as e:
         return _damaged(e)
-    audit.record_read("archive.download_zip", audit_obj, summary=f"{label}: {len(files)}")
-    return _send(handle, "application/zip", name)
+    with _closed_on_error(handle):
+        audit.record_read("archive.download_zip", audit_obj, summary=f"{label}: {len(files)}")
+        return _send(handle, "application/zip", name)
+
+
+@contextmanager
+def _closed_on_error(handle):
+    """The response closes the file once sent; until it owns it, an error (the audit entry could not
+    be written) must close it here, and nothing is sent."""
+    try:
+        yield
+    except BaseException:
+        handle.close()
+        raise
 
 
 @bp.get("/units/<int:unit_id>/<int:year>.zip")
