@@ -30,7 +30,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..campaigns.models import Campaign, CampaignState, PeriodKind
 from ..core import after_commit, audit, heap
 from ..core.errors import DomainError
 from ..core.timeutil import utcnow
@@ -50,11 +49,8 @@ threads: dict[int, threading.Thread] = {}
 def tasks(year: int, unit: Unit) -> list[tuple[int, int]]:
     """(campaign id, person id) of every file the build issues: the people of the unit's subtree with
     a result in a final annual campaign of the year (as ``flask archive build --unit``)."""
-    from .issue import year_files
-    campaigns = db.session.scalars(select(Campaign).where(
-        Campaign.year == year, Campaign.period_kind == PeriodKind.YEAR, Campaign.state == CampaignState.FINAL)
-        .order_by(Campaign.id)).all()
-    return year_files(campaigns, unit.path)
+    from .issue import final_annual_campaigns, year_files
+    return year_files(final_annual_campaigns(year), unit.path)
 
 
 def active(unit: Unit, year: int) -> ArchiveBuild | None:

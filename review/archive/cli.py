@@ -25,10 +25,8 @@ RECYCLE = 40   # files a worker process renders before it is replaced
 
 def _campaigns(year: int, unit_code: str | None):
     """The final annual campaigns of the year, those over the unit's subtree or above it."""
-    from ..campaigns.models import Campaign, CampaignState, PeriodKind
-    campaigns = db.session.scalars(select(Campaign).where(
-        Campaign.year == year, Campaign.period_kind == PeriodKind.YEAR, Campaign.state == CampaignState.FINAL)
-        .order_by(Campaign.id)).all()
+    from .issue import final_annual_campaigns
+    campaigns = final_annual_campaigns(year)
     if not campaigns:
         raise click.ClickException(f"No final annual campaign for {year}.")
     unit = None

@@ -162,6 +162,14 @@ def issue_committed(campaign_id: int, person_id: int, *, reason: str | None = No
                 raise   # not the version clash retrying can resolve
 
 
+def final_annual_campaigns(year: int) -> list[Campaign]:
+    """The campaigns a year's files come from: its final annual ones, oldest first."""
+    from ..campaigns.models import PeriodKind
+    return list(db.session.scalars(select(Campaign).where(
+        Campaign.year == year, Campaign.period_kind == PeriodKind.YEAR, Campaign.state == CampaignState.FINAL)
+        .order_by(Campaign.id)))
+
+
 def year_files(campaigns: list[Campaign], unit_path: str | None = None) -> list[tuple[int, int]]:
     """(campaign id, person id) of the year's files: one per person. Someone appraised by two final
     annual campaigns of the year (a unit's and its parent's, say) gets the file of the later one,

@@ -3,7 +3,6 @@ builds a unit's year in the background; anyone checks a printed verification cod
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -187,14 +186,18 @@ def download(file_id: int):
         handle = browse.checked(issuing.store(), file)
     except browse.Damaged as e:
         return _damaged(e)
-    name = file.filename
-    with _closed_on_error(handle):
-        audit.record_read("archive.download", file, summary=name)
-        return _send(handle, "application/pdf", name)
+    return _send(handle, "application/pdf", file.filename, action="archive.download", obj=file, summary=file.filename)
 
 
-def _send(handle, mimetype: str, name: str):
+def _send(handle, mimetype: str, name: str, *, action: str, obj, summary: str):
+    """Send the opened file once the reading is in the audit log; if that cannot be written, the
+    file is closed here and nothing is sent."""
     from flask import send_file
+    try:
+        audit.record_read(action, obj, summary=summary)
+    except BaseException:
+        handle.close()
+        raise
     response = send_file(handle, mimetype=mimetype, as_attachment=True, download_name=name, conditional=False,
                          etag=False, max_age=None)
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -209,20 +212,8 @@ def _zip(files: list[ArchiveFile], *, unit_id: int | None, name: str, audit_obj,
         handle = browse.write_zip(issuing.store(), files, unit_id=unit_id)
     except browse.Damaged as e:
         return _damaged(e)
-    with _closed_on_error(handle):
-        audit.record_read("archive.download_zip", audit_obj, summary=f"{label}: {len(files)}")
-        return _send(handle, "application/zip", name)
-
-
-@contextmanager
-def _closed_on_error(handle):
-    """The response closes the file once sent; until it owns it, an error (the audit entry could not
-    be written) must close it here, and nothing is sent."""
-    try:
-        yield
-    except BaseException:
-        handle.close()
-        raise
+    return _send(handle, "application/zip", name, action="archive.download_zip", obj=audit_obj,
+                 summary=f"{label}: {len(files)}")
 
 
 @bp.get("/units/<int:unit_id>/<int:year>.zip")
