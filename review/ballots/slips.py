@@ -19,14 +19,15 @@ from ..core.errors import DomainError
 from ..core.tokens import IssuedToken, digest, digests, new_token, parse_secret, token_key
 from ..extensions import db
 from ..org.models import Person
+from .meeting import MEETING_GROUPS, held_in_meeting
 from .models import Assignment, PoolEntry, RaterGroup, Slip, SlipBatch, random_id
 from .sealing import seal
+from .voting import check_answers, lock_open
 
 if TYPE_CHECKING:
     from ..pdf import SlipSheet
 
 PURPOSE = b"ballot slips v1"
-MEETING_GROUPS = (RaterGroup.DEMOCRATIC, RaterGroup.MIDDLE)
 MAX_SLIPS = 2000
 
 
@@ -59,13 +60,6 @@ def raters_by_group(campaign: Campaign) -> dict[RaterGroup, int]:
         .where(Assignment.campaign_id == campaign.id, Assignment.group.in_(MEETING_GROUPS))
         .group_by(Assignment.group))
     return {group: n for group, n in rows}
-
-
-def held_in_meeting(campaign_id: int, group: RaterGroup) -> bool:
-    """Once slips were printed for a group, it votes on slips only — withdrawing a batch does not
-    bring online voting back, since people who voted on paper could then vote again."""
-    return db.session.scalar(select(func.count()).select_from(SlipBatch).where(
-        SlipBatch.campaign_id == campaign_id, SlipBatch.group == group)) > 0
 
 
 def check_issue(campaign: Campaign, group: RaterGroup, count: int) -> None:
@@ -146,7 +140,6 @@ def open_slip(secret: str) -> Opened:
 def submit(secret: str, answers: dict[int, dict[str, float]], comments: dict[int, str]) -> int:
     """Cast a slip's complete ballot: every ratee answered, or nothing is stored. Exactly one
     submission per slip succeeds, however many arrive at once. Returns the number of ballots."""
-    from .voting import _check, lock_open
     opened = open_slip(secret)
     lock_open(opened.campaign.id)
     group = opened.batch.group
@@ -154,7 +147,7 @@ def submit(secret: str, answers: dict[int, dict[str, float]], comments: dict[int
     clean, missing = {}, []
     for person in people:
         try:
-            clean[person.id] = _check(opened.campaign, group, answers.get(person.id, {}))
+            clean[person.id] = check_answers(opened.campaign, group, answers.get(person.id, {}))
         except DomainError:
             missing.append(person.id)
     if missing:

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..org.models import Person
 from ..plans.scales import SHIPPED
 from ..plans.spec import BallotSource
+from .meeting import held_in_meeting
 from .models import Assignment, PoolEntry, RaterGroup, SignedAnswer, WorkReport, random_id
 from .sealing import seal
 
@@ -56,7 +57,9 @@ def lock_open(campaign_id: int) -> Campaign:
     return campaign
 
 
-def _check(campaign: Campaign, group: RaterGroup, answers: dict[str, float]) -> dict[str, float]:
+def check_answers(campaign: Campaign, group: RaterGroup, answers: dict[str, float]) -> dict[str, float]:
+    """One ballot's answers as floats, each a level of its question's scale; online ballots and
+    meeting slips (review/ballots/slips.py) share this check."""
     if campaign.state is not CampaignState.OPEN:
         raise DomainError(_("Voting is possible only while the campaign is open."))
     if group.anonymous and campaign.ballots_counted:
@@ -91,8 +94,7 @@ def submit(assignment_id: int, rater: Person, answers: dict[str, float], comment
     if assignment is None or assignment.rater_id != rater.id:
         raise DomainError(_("This ballot is not yours."))
     campaign = lock_open(assignment.campaign_id)
-    clean = _check(campaign, assignment.group, answers)
-    from .slips import held_in_meeting
+    clean = check_answers(campaign, assignment.group, answers)
     if assignment.group.anonymous and held_in_meeting(campaign.id, assignment.group):
         raise DomainError(_("This evaluation is held in a meeting with ballot slips, not online."))
     if assignment.group is RaterGroup.SELF:
