@@ -5,12 +5,14 @@ from __future__ import annotations
 import enum
 from datetime import date
 
+from flask import g, has_app_context
 from flask_babel import get_locale, lazy_gettext as _l
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.types import str_enum
 from ..extensions import db
+from .presets import DEFAULT_PRESET, PRESETS
 
 
 class UnitLevel(enum.StrEnum):
@@ -40,8 +42,7 @@ class LeaderRole(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        """The institution's word for the role (检察长, 院长, 局长 …), see org.terminology."""
-        from .terminology import role_label
+        """The institution's word for the role (检察长, 院长, 局长 …), see role_label."""
         return role_label(self)
 
     @property
@@ -82,6 +83,33 @@ class LeaderRoleLabel(db.Model):
 
     def __str__(self) -> str:
         return self.label_zh
+
+
+# The role labels live beside their table because LeaderRole.label reads them; org.terminology
+# writes them.
+def role_labels() -> dict[str, tuple[str, str]]:
+    """role → (zh, en), read once per request; the procuratorate words where none are stored."""
+    cached = g.get("_role_labels") if has_app_context() else None
+    if cached is None:
+        cached = dict(PRESETS[DEFAULT_PRESET]["roles"])
+        if has_app_context():
+            cached.update({r.role: (r.label_zh, r.label_en) for r in db.session.scalars(select(LeaderRoleLabel))})
+            g._role_labels = cached
+    return cached
+
+
+def forget_role_labels() -> None:
+    """Drop this request's copy after the labels were changed, so that the next read sees them."""
+    if has_app_context():
+        g.pop("_role_labels", None)
+
+
+def role_label(role: LeaderRole, locale_language: str | None = None) -> str:
+    zh, en = role_labels()[role.value]
+    if locale_language is None:
+        locale = get_locale() if has_app_context() else None
+        locale_language = locale.language if locale is not None else "zh"
+    return en if locale_language == "en" else zh
 
 
 class Unit(db.Model):

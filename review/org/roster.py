@@ -30,9 +30,9 @@ from ..core.upload import FileRejected, RowError, decode_text, sniff_kind  # noq
 from ..core.upload import cell_text as _cell_text
 from ..core.spreadsheet import text_cell
 from ..extensions import db
-from .terminology import all_categories, role_labels
+from .terminology import all_categories
 from ..auth.models import User
-from .models import Department, Gender, LeaderRole, Person, Unit, supervisions
+from .models import Department, Gender, LeaderRole, Person, Unit, role_labels, supervisions
 
 # --- columns -----------------------------------------------------------------
 
