@@ -110,7 +110,8 @@ def test_demo_has_ballots_some_below_k_and_a_meeting_with_printable_slips(app, r
     from review.campaigns.models import Campaign
     from review.ballots.models import PoolEntry
     from review.campaigns.operations import move
-    from review.demo.seed import demo_logins, demo_slips_path
+    from review.demo.ballots import demo_slips_path
+    from review.demo.logins import demo_logins
 
     out = runner.invoke(args=["demo"]).output
     annual = db.session.scalar(select(Campaign).where(Campaign.name == "东湖县院2025年度检察人员考核"))

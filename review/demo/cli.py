@@ -4,7 +4,9 @@ import os
 import click
 
 from ..extensions import db
-from .seed import database_empty, demo_logins, demo_present, demo_slips_path, demo_survey_slips_path, seed, wipe
+from .ballots import demo_slips_path
+from .logins import demo_logins
+from .seed import database_empty, demo_present, demo_survey_slips_path, seed, wipe
 
 
 def print_logins(logins) -> None:

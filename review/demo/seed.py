@@ -1,13 +1,14 @@
 """Seed a county procuratorate under its city procuratorate.
 
 Deterministic (a fixed random seed), so that the demo, screenshots and tests
-always show the same people. Later features extend the demo with their data.
+always show the same people. Later features extend the demo with their data, in modules of this
+package (ballots, claims, appeals) that go through the features' operations: the features never
+import the demo.
 """
 from __future__ import annotations
 
 import os
 import random
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import delete, func, select
@@ -19,11 +20,12 @@ from ..extensions import db
 from ..org import operations as ops
 from ..org.terminology import ensure_terminology
 from ..org.models import LeaderRole, Person, Unit, UnitLevel
+from . import appeals as appeals_demo
+from . import claims as claims_demo
+from .ballots import LEADERSHIP_PLAN, pick_level, seed_ballots, seed_meeting
+from .logins import ADMIN_LOGIN, COUNTY_CODE, DEMO_PASSWORD, DemoLogin, demo_logins
 
 CITY_CODE = "320900"
-COUNTY_CODE = "320921"
-DEMO_PASSWORD = "demo2025"
-ADMIN_LOGIN = "admin"
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛阎段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = ("伟 芳 娜 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀英 霞 平 刚 桂英 辉 玲 华 建华 志强 海燕 晓东 文 "
@@ -31,14 +33,6 @@ GIVEN = ("伟 芳 娜 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 �
          "昊 蕾 悦 鑫 睿 航 倩 彬 斌 颖 瑶 宁 帆 凯 璐 晨 慧 博 峰").split()
 
 DEPARTMENTS = ["第一检察部", "第二检察部", "第三检察部", "第四检察部", "综合业务部", "政治部"]
-
-
-@dataclass
-class DemoLogin:
-    role: str
-    login: str
-    password: str
-    who: str
 
 
 class _Names:
@@ -202,14 +196,12 @@ def seed_plans_and_campaign(county: Unit, rng: random.Random) -> None:
         campaign_ops.set_manual_entry(campaign, person, "violations", 1, "年度内查实违反工作纪律一次", rescore=False)
     seed_ballots(campaign, rng)
     seed_kpis(campaign, people, rng)
-    from ..claims import demo as claims_demo
     claims_demo.seed(campaign, {u.login: u for u in db.session.scalars(select(User))})
     recompute(campaign)
     leadership = versions.get(LEADERSHIP_PLAN)
     if leadership is not None:
         seed_meeting(leadership, county, rng)
     seed_surveys(county, campaign, rng)
-    from ..appeals import demo as appeals_demo
     appeals_demo.seed(campaign, {u.login: u for u in db.session.scalars(select(User))})
 
 
@@ -258,129 +250,6 @@ def seed_kpis(campaign, people: list[Person], rng: random.Random) -> None:
             entries.review(entry, office, approve=False, note="估算数据不能作为考核依据，请提供台账")
 
 
-LEADERSHIP_PLAN = "基层院检察长及班子成员考核"
-COMMENTS = ["工作认真负责，业务能力强。", "希望多深入一线，加强沟通。", "办案质效突出，值得学习。",
-            "对年轻干警传帮带做得好。", "建议进一步提高文书质量。", "作风扎实，廉洁自律。",
-            "有时工作节奏偏慢，希望改进。", "团结同志，乐于助人。"]
-REPORT = ("{year}年，本人在院党组领导下，认真履行{position}职责，坚持以办案为中心，全年依法办理各类案件，"
-          "案件质量评查未发现问题。积极参加政治理论和业务学习，严格遵守廉洁从检各项规定。"
-          "不足之处是调查研究和理论写作偏少。下一步将进一步提高办案质效，加强学习，争取更好成绩。")
-
-
-def _pick(rng: random.Random, values: tuple[float, ...], lean: float) -> float:
-    """A level, best levels most likely; ``lean`` < 1 moves a ratee's ballots down the scale."""
-    weights = [max(0.02, (0.5 ** i) * (lean if i == 0 else 1)) for i in range(len(values))]
-    return rng.choices(sorted(values, reverse=True), weights=weights)[0]
-
-
-def _demo_voters_keep_their_ballots() -> set[int]:
-    """The demo logins vote themselves: their own ballots stay to do."""
-    logins = {d.login for d in demo_logins()}
-    return set(db.session.scalars(select(Person.id).where(Person.staff_no.in_(logins))))
-
-
-def seed_ballots(campaign, rng: random.Random, share: float = 0.72) -> None:
-    """About three quarters of the staff have voted; in small departments the peer groups stay below k."""
-    from ..ballots import voting
-    from ..ballots.models import Assignment, RaterGroup
-    keep = _demo_voters_keep_their_ballots()
-    leans = {}
-    rows = db.session.scalars(select(Assignment).where(Assignment.campaign_id == campaign.id)
-                              .order_by(Assignment.rater_id, Assignment.group, Assignment.ratee_id)).all()
-    voters = sorted({a.rater_id for a in rows} - keep)
-    voted = set(rng.sample(voters, round(len(voters) * share)))
-    # In the smallest department only two people have voted: its peer groups stay below k.
-    by_dept: dict[int, list[int]] = {}
-    for person in db.session.scalars(select(Person).where(Person.id.in_(voters), Person.department_id.is_not(None))):
-        by_dept.setdefault(person.department_id, []).append(person.id)
-    smallest = min((ids for ids in by_dept.values() if len(ids) >= 3), key=len, default=[])
-    voted -= set(smallest[2:])
-    voted |= set(smallest[:2])
-    questions = {g: voting.questions(campaign, g) for g in RaterGroup}
-    for a in rows:
-        if a.rater_id not in voted:
-            continue
-        lean = leans.setdefault(a.ratee_id, rng.choice([1.0, 1.0, 1.0, 0.6, 0.3]))
-        answers = {q.code: _pick(rng, q.values, lean) for q in questions[a.group]}
-        comment = rng.choice(COMMENTS) if a.group.anonymous and rng.random() < 0.15 else ""
-        report = REPORT.format(year=campaign.year, position=a.rater.position or "检察人员") \
-            if a.group is RaterGroup.SELF else None
-        voting.submit(a.id, a.rater, answers, comment, report=report)
-    # The anonymous ballots wait sealed until the office closes voting and they are counted.
-
-
-def seed_meeting(version, county: Unit, rng: random.Random) -> None:
-    """The leadership's democratic evaluation, held in a meeting: a printed slip set (written to the
-    instance folder), most of it already used; the middle managers vote online."""
-    from flask import current_app
-    from ..ballots import slips, voting
-    from ..ballots.models import RaterGroup
-    from ..campaigns import operations as campaign_ops
-    from ..campaigns.loader import recompute
-    campaign = campaign_ops.create_campaign(version, county, name="东湖县院2025年度领导班子民主测评", year=2025)
-    campaign_ops.move(campaign, "open")
-    voters = slips.raters_by_group(campaign).get(RaterGroup.DEMOCRATIC, 0)
-    if not voters:
-        return
-    tokens = slips.new_tokens(voters)
-    slips.issue(campaign, RaterGroup.DEMOCRATIC, tokens)
-    os.makedirs(current_app.instance_path, exist_ok=True)
-    with open(demo_slips_path(), "wb") as f:
-        f.write(slips.slips_pdf(slips.sheet_for(campaign, RaterGroup.DEMOCRATIC), tokens))
-    people = slips.ratees(campaign, RaterGroup.DEMOCRATIC)
-    questions = voting.questions(campaign, RaterGroup.DEMOCRATIC)
-    # Slips are handed out at random: use a random 80 %, keep the rest (and the PDF) for trying.
-    for token in rng.sample(tokens, round(len(tokens) * 0.8)):
-        slips.submit(token.code, {p.id: {q.code: _pick(rng, q.values, 1.0) for q in questions} for p in people},
-                     {p.id: rng.choice(COMMENTS) for p in people if rng.random() < 0.1})
-    # Two department heads have rated the leadership online so far: below k, so pooled with the slips.
-    from ..ballots.models import Assignment
-    keep = _demo_voters_keep_their_ballots()
-    middle = db.session.scalars(select(Assignment).where(Assignment.campaign_id == campaign.id,
-                                                         Assignment.group == RaterGroup.MIDDLE)
-                                .order_by(Assignment.rater_id, Assignment.ratee_id)).all()
-    heads = sorted({a.rater_id for a in middle} - keep)[:2]
-    for a in middle:
-        if a.rater_id in heads:
-            voting.submit(a.id, a.rater, {q.code: _pick(rng, q.values, 1.0)
-                                          for q in voting.questions(campaign, RaterGroup.MIDDLE)})
-    # Three outside bodies have answered the city's letter asking their opinion of the leadership.
-    from ..ballots import outside
-    qs = outside.outside_questions(campaign)
-    for body in ("县委组织部", "县人大常委会", "县纪委监委"):
-        outside.save(campaign, body, {p.id: {q.code: _pick(rng, q.values, 1.0) for q in qs}
-                                      for p in outside.ratees(campaign)})
-    recompute(campaign)
-
-
-def demo_slips_path() -> str:
-    from flask import current_app
-    return os.path.join(current_app.instance_path, "demo-slips.pdf")
-
-
-def demo_logins() -> list[DemoLogin]:
-    """One login per role, read back from the database."""
-    def first(stmt):
-        return db.session.scalars(stmt.order_by(User.login)).first()
-
-    county = db.session.scalar(select(Unit).where(Unit.code == COUNTY_CODE))
-    picks = [
-        ("admin", first(select(User).where(User.role == Role.ADMIN))),
-        ("office", first(select(User).where(User.role == Role.OFFICE))),
-        ("supervisor", first(select(User).where(User.role == Role.SUPERVISOR))),
-        ("leader", first(select(User).join(Person).where(Person.leader_role == LeaderRole.CHIEF,
-                                                        Person.unit_id == county.id))),
-        ("staff", first(select(User).join(Person).where(User.role == Role.STAFF, Person.unit_id == county.id))),
-    ]
-    out = []
-    for role, user in picks:
-        if user is None:
-            continue
-        who = f"{user.person.name} · {user.person.position}" if user.person else "系统管理员"
-        out.append(DemoLogin(role, user.login, DEMO_PASSWORD, who))
-    return out
-
-
 QUESTIONNAIRES_DIR = os.path.join(os.path.dirname(EXAMPLES_DIR), "questionnaires")
 SURVEY_REMARKS = ["检察官耐心细致，解释清楚。", "希望办案进度能及时告知。", "接待热情，办事高效。", "等待时间有点长。"]
 
@@ -415,9 +284,9 @@ def seed_surveys(county: Unit, campaign, rng: random.Random) -> None:
         tokens.issue(survey, person.id, person.name, made)
         for token in made[:rng.choice([1, 2, 4, 5, 6, 7])]:
             lean = rng.choice([1.0, 1.0, 0.6])
-            overall = _pick(rng, (5.0, 4.0, 3.0, 2.0, 1.0), lean)
+            overall = pick_level(rng, (5.0, 4.0, 3.0, 2.0, 1.0), lean)
             form = {"overall": [f"{overall:g}"], "informed": [rng.choice(["yes", "yes", "unsure"])],
-                    "attitude": [f"{_pick(rng, (5.0, 4.0, 3.0, 2.0, 1.0), lean):g}"],
+                    "attitude": [f"{pick_level(rng, (5.0, 4.0, 3.0, 2.0, 1.0), lean):g}"],
                     "integrity": ["not_seen"], "score": [str(rng.randint(6, 10) if overall >= 4 else rng.randint(2, 6))]}
             if overall <= 2:
                 form["reasons"] = [rng.choice(["delay", "not_informed"])]

@@ -2,11 +2,11 @@
 rejected, and a correction after final; the 2025 campaign stays open."""
 from sqlalchemy import func, select
 
-from review.appeals import demo
 from review.appeals.models import Adjustment, Appeal, AppealState, ResultVersion
 from review.auth.models import User
 from review.campaigns.models import Campaign, CampaignState, Result
 from review.core.audit import AuditEntry
+from review.demo import appeals as demo
 from review.demo.seed import DEMO_PASSWORD
 from review.extensions import db
 

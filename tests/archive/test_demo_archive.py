@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from review.archive import issue as archive
 from review.archive.models import ArchiveFile
 from review.campaigns.models import Campaign, CampaignState, Result
-from review.appeals import demo as appeals_demo
+from review.demo import appeals as appeals_demo
 from review.extensions import db
 from review.org.models import Person
 

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from review.appeals import demo as appeals_demo
+from review.demo import appeals as appeals_demo
 from review.archive import issue as archive
 from review.campaigns.models import Campaign
 from review.core.tokens import format_code

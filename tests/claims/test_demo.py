@@ -4,8 +4,8 @@ import io
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from review.claims import demo
 from review.claims.models import Claim, ClaimState
+from review.demo import claims as demo
 from review.evidence import storage
 from review.evidence.models import EvidenceFile
 from review.extensions import db

@@ -1,4 +1,4 @@
-"""Demo data for claims, deductions and registers, called by the demo seed after the campaign is open.
+"""Demo data for claims, deductions and registers, seeded after the campaign is open (review/demo/seed.py).
 
 Everything goes through the operations, so the demo obeys the same rules as the site: keepers of
 the five registers, a handful of entries with small PDF evidence, claims in every state (waiting
@@ -17,9 +17,9 @@ from ..evidence.storage import Upload
 from ..extensions import db
 from ..org.models import Department, LeaderRole, Person
 from ..registers import operations as register_ops
+from ..claims import operations as ops
+from ..claims.models import Claim
 from ..registers.models import RegisterEntry, RegisterKind
-from . import operations as ops
-from .models import Claim
 
 STAFF = "3209210007"     # a prosecutor of 第一检察部
 OFFICE = "3209210045"    # 政治部, performance office

@@ -1,6 +1,6 @@
 """Demo data for publication and appeals: last year's appraisal, taken the whole way.
 
-The demo's 2025 annual campaign stays open (its ballots are still being cast), so this helper runs
+The demo's 2025 annual campaign stays open (its ballots are still being cast), so this module runs
 the same plan over the same unit for 2024 — "东湖县院2024年度检察人员考核" — through the whole year's end,
 every step through the operations and their rules:
 
@@ -16,15 +16,19 @@ every step through the operations and their rules:
 The publication window lies in the past, so the steps pass the day they happened (``today=`` /
 ``at=``) to the checks that would otherwise use the real date. The office can try the live path on
 the 2025 campaign: close it, publish it until a future date, and log in as 3209210007 to appeal.
-Running the helper again changes nothing."""
+Running it again changes nothing."""
 from __future__ import annotations
 
 import io
 import random
 from datetime import date, datetime
 
+from openpyxl import Workbook
 from sqlalchemy import select
 
+from ..appeals import operations as ops
+from ..appeals import versions
+from ..appeals.adjustments import Change
 from ..auth.models import User
 from ..campaigns import operations as campaign_ops
 from ..campaigns.loader import recompute
@@ -32,10 +36,10 @@ from ..campaigns.models import Campaign, Result
 from ..core.access import Role
 from ..evidence.storage import Upload
 from ..extensions import db
+from ..kpi.importer import import_file
 from ..org.models import Person
-from . import operations as ops
-from . import versions
-from .adjustments import Change
+from .ballots import seed_ballots
+from .claims import tiny_pdf
 
 NAME = "东湖县院2024年度检察人员考核"
 YEAR = 2024
@@ -50,11 +54,6 @@ KPI_FILE = "2024年度业务数据（统一业务应用系统导出）.xlsx"
 def _at(day: date, hour: int) -> datetime:
     """A UTC moment on that local day (Beijing time is UTC+8: hour 1–15 UTC stays on the day)."""
     return datetime(day.year, day.month, day.day, hour)
-
-
-def _tiny_pdf(text: str) -> bytes:
-    from ..claims.demo import tiny_pdf
-    return tiny_pdf(text)
 
 
 def seed(campaign: Campaign, users_by_login: dict[str, User]) -> dict[str, int]:
@@ -84,7 +83,7 @@ def seed(campaign: Campaign, users_by_login: dict[str, User]) -> dict[str, int]:
     # The demo staff member's appeal, accepted with an adjustment of the case-quality line.
     accepted = ops.submit(staff, past, "2024年度案件质量评查中，（2024）东检一刑诉123号案件被认定为瑕疵案件，"
                           "但该案起诉书的笔误已在开庭前依法补正，不属于瑕疵。请求复核案件质量得分。",
-                          [Upload("评查复核申请及补正函.pdf", _tiny_pdf("Appeal - case quality review"))],
+                          [Upload("评查复核申请及补正函.pdf", tiny_pdf("Appeal - case quality review"))],
                           at=_at(date(2025, 1, 8), 2))
     line = _line(past, staff.person, "work_quality")
     maximum = past.plan_version.spec().maxima()["work_quality"]
@@ -125,10 +124,6 @@ def _line(campaign: Campaign, person: Person, code: str) -> dict:
 def _inputs(campaign: Campaign, people: list[Person], office: User, appellant: Person, rng: random.Random) -> None:
     """Hand-entered scores (the appellant's case quality as the disputed review had it), the year's
     KPI sheet and most of the ballots."""
-    from openpyxl import Workbook
-
-    from ..demo.seed import seed_ballots
-    from ..kpi.importer import import_file
     maxima = campaign.plan_version.spec().maxima()
     for person in people:
         share = 0.8 if person.id == appellant.id else rng.uniform(0.75, 1.0)
