@@ -5,7 +5,6 @@ Files are placed by where the person stood when the file was issued (``unit_path
 office sees the files of its subtree's people as they were, whatever transfers came later."""
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import re
@@ -19,7 +18,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..core.access import Role
-from ..core.spreadsheet import csv_text
+from ..core.spreadsheet import CsvWriter
 from ..core.tokens import normalize_code
 from ..extensions import db
 from ..org.models import Person
@@ -153,7 +152,7 @@ def write_zip(store: Store, files: list[ArchiveFile], *, unit_id: int | None = N
     try:
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             manifest = io.StringIO()
-            writer = csv.writer(manifest)
+            writer = CsvWriter(manifest)
             writer.writerow([_("File"), _("Name"), _("Staff number"), _("Unit"), _("Department"), _("Year"),
                              _("Version"), "SHA-256", _("Verification code")])
             from ..core.tokens import format_code
@@ -170,9 +169,9 @@ def write_zip(store: Store, files: list[ArchiveFile], *, unit_id: int | None = N
                         target.write(chunk)
                 if hasher.hexdigest() != f.sha256:
                     raise Damaged(f, missing=False)
-                writer.writerow([csv_text(v) for v in (
-                    name, f.person.name, f.person.staff_no, f.unit.name, f.department.name if f.department else "",
-                    f.year, f.version, f.sha256, format_code(f.code))])
+                writer.writerow((name, f.person.name, f.person.staff_no, f.unit.name,
+                                 f.department.name if f.department else "", f.year, f.version, f.sha256,
+                                 format_code(f.code)))
             zf.writestr("manifest.csv", "\ufeff" + manifest.getvalue())
         out.seek(0)
         return out

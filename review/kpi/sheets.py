@@ -3,10 +3,7 @@ names and departments for readability, current values filled in (so the same she
 as export, template and correction), and a second sheet explaining each measure."""
 from __future__ import annotations
 
-import io
-
 from flask_babel import gettext as _
-from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -14,6 +11,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 
 from ..campaigns.models import Campaign, CampaignSubject
+from ..core.spreadsheet import append_row, cell, new_workbook, save
 from ..extensions import db
 from ..org.models import Department, Person, Unit
 from ..plans.spec import Measure
@@ -43,20 +41,17 @@ def template_workbook(campaign: Campaign, *, scope: Unit | None = None) -> bytes
     people = db.session.execute(stmt).all()
     values = {key: c.value for key, c in current(campaign.id).items()}
 
-    wb = Workbook()
+    wb = new_workbook()
     ws = wb.active
     ws.title = KPI_SHEET
-    header = ["工号", "姓名", "部门"] + [m.name for m in measures]
-    ws.append(header)
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="FFF2CC")
-    for idx, cell in enumerate(ws[1], start=1):
-        cell.font = bold
-        if idx > 3:
-            cell.fill = fill
-            m = measures[idx - 4]
-            cell.comment = Comment(f"{m.code} · {m.unit or ''} {_range_text(m)}".strip(), "review")
+    header = [cell(ws, h, font=bold) for h in ("工号", "姓名", "部门")]
+    header += [cell(ws, m.name, font=bold, fill=fill,
+                    comment=Comment(f"{m.code} · {m.unit or ''} {_range_text(m)}".strip(), "review"))
+               for m in measures]
+    append_row(ws, header)
     for pid, staff_no, name, dept in people:
-        ws.append([staff_no, name, dept or ""] + [values.get((pid, m.code)) for m in measures])
+        append_row(ws, [staff_no, name, dept or ""] + [values.get((pid, m.code)) for m in measures])
     ws.freeze_panes = "D2"
     for col in (1, 2, 3):
         ws.column_dimensions[get_column_letter(col)].width = 14
@@ -75,17 +70,13 @@ def template_workbook(campaign: Campaign, *, scope: Unit | None = None) -> bytes
             ws.add_data_validation(dv)
 
     notes = wb.create_sheet("说明")
-    notes.append([_("Column"), _("Code"), _("Unit"), _("Allowed values"), _("Whole numbers")])
-    for cell in notes[1]:
-        cell.font = bold
+    append_row(notes, [_("Column"), _("Code"), _("Unit"), _("Allowed values"), _("Whole numbers")], font=bold)
     for m in measures:
-        notes.append([m.name, m.code, m.unit or "", _range_text(m), _("yes") if m.integer else _("no")])
-    notes.append([])
-    notes.append([_("Fill in one row per person, by staff number; leave a cell empty to keep its current "
-                    "value. Name and department are for reading only. Upload the sheet on the campaign's "
-                    "quantitative data page, or with: flask --app wsgi scores import CAMPAIGN FILE.")])
+        append_row(notes, [m.name, m.code, m.unit or "", _range_text(m), _("yes") if m.integer else _("no")])
+    append_row(notes, [])
+    append_row(notes, [_("Fill in one row per person, by staff number; leave a cell empty to keep its current "
+                          "value. Name and department are for reading only. Upload the sheet on the campaign's "
+                          "quantitative data page, or with: flask --app wsgi scores import CAMPAIGN FILE.")])
     for col, width in zip("ABCDE", (20, 18, 10, 16, 12)):
         notes.column_dimensions[col].width = width
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return save(wb)

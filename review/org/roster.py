@@ -8,9 +8,7 @@ that ten thousand rows take seconds. People are matched by staff number
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -20,7 +18,6 @@ from typing import Any, Iterable, Iterator
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import delete, insert, select, update
@@ -28,7 +25,7 @@ from sqlalchemy import delete, insert, select, update
 from ..core import audit, upload
 from ..core.upload import FileRejected, RowError, decode_text, sniff_kind  # noqa: F401  (re-exported)
 from ..core.upload import cell_text as _cell_text
-from ..core.spreadsheet import text_cell
+from ..core.spreadsheet import append_row, new_workbook, save
 from ..extensions import db
 from .terminology import all_categories
 from ..auth.models import User
@@ -566,10 +563,7 @@ def _role_word(role: LeaderRole | None) -> str:
 
 
 def _header(ws) -> None:
-    ws.append([c.zh for c in COLUMNS])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
+    append_row(ws, [c.zh for c in COLUMNS], font=Font(bold=True), fill=HEADER_FILL)
     ws.freeze_panes = "A2"
     for idx, width in enumerate((12, 10, 6, 12, 22, 16, 16, 14, 12, 24, 12, 12, 6), start=1):
         ws.column_dimensions[ws.cell(1, idx).column_letter].width = width
@@ -577,14 +571,14 @@ def _header(ws) -> None:
 
 def template_workbook(example_unit: Unit | None = None) -> bytes:
     """An empty roster with headers, allowed values, one example row and instructions."""
-    wb = Workbook()
+    wb = new_workbook()
     ws = wb.active
     ws.title = ROSTER_SHEET
     _header(ws)
     cats = all_categories()
-    ws.append(["00001", "张三", "男", example_unit.code if example_unit else "320100",
-               example_unit.name if example_unit else "", "第一检察部", "四级高级检察官",
-               cats[0].label_zh if cats else "员额检察官", "", "", "2015-07-01", "", "是"])
+    append_row(ws, ["00001", "张三", "男", example_unit.code if example_unit else "320100",
+                    example_unit.name if example_unit else "", "第一检察部", "四级高级检察官",
+                    cats[0].label_zh if cats else "员额检察官", "", "", "2015-07-01", "", "是"])
     limits = {
         "C": ["男", "女"],
         "H": [c.label_zh for c in cats],
@@ -592,12 +586,14 @@ def template_workbook(example_unit: Unit | None = None) -> bytes:
         "M": ["是", "否"],
     }
     for col, values in limits.items():
-        dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True)
+        # A list literal: a label's own double quotes are doubled so that it cannot end the literal.
+        dv = DataValidation(type="list", formula1='"' + ",".join(v.replace('"', '""') for v in values) + '"',
+                            allow_blank=True)
         dv.error = str(_l("Choose a value from the list."))
         ws.add_data_validation(dv)
         dv.add(f"{col}2:{col}10000")
     help_ws = wb.create_sheet("说明")
-    help_ws.append(["列", "必填", "说明"])
+    append_row(help_ws, ["列", "必填", "说明"])
     notes = {
         "staff_no": "唯一；按工号匹配，已有则更新，没有则新建",
         "unit_code": "单位代码须已存在于系统中",
@@ -611,29 +607,25 @@ def template_workbook(example_unit: Unit | None = None) -> bytes:
         "active": "是 / 否；留空按离职日期判断",
     }
     for c in COLUMNS:
-        help_ws.append([c.zh, "是" if c.required else "否", notes.get(c.key, "")])
-    help_ws.append([])
-    help_ws.append(["", "", "整个文件要么全部导入，要么一行也不导入：任何一行有错误，都会列出所有错误的行和列，数据库不作任何改动。"])
+        append_row(help_ws, [c.zh, "是" if c.required else "否", notes.get(c.key, "")])
+    append_row(help_ws, [])
+    append_row(help_ws, ["", "", "整个文件要么全部导入，要么一行也不导入：任何一行有错误，都会列出所有错误的行和列，数据库不作任何改动。"])
     help_ws.column_dimensions["A"].width = 14
     help_ws.column_dimensions["C"].width = 80
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return save(wb)
 
 
 def export_workbook(people: Iterable[Person]) -> bytes:
     """The roster as .xlsx, in the import format (export, edit, re-import)."""
-    wb = Workbook(write_only=True)
+    wb = new_workbook(write_only=True)
     ws = wb.create_sheet(ROSTER_SHEET)
-    ws.append([c.zh for c in COLUMNS])
+    append_row(ws, [c.zh for c in COLUMNS])
     for p in people:
-        ws.append([text_cell(ws, v) for v in [
+        append_row(ws, [
             p.staff_no, p.name, {"M": "男", "F": "女"}.get(p.gender.value) if p.gender else "",
             p.unit.code, p.unit.name, p.department.name if p.department else "", p.position or "",
             p.category.label_zh, _role_word(p.leader_role), "、".join(d.name for d in p.supervised),
             p.hired_on.isoformat() if p.hired_on else "", p.left_on.isoformat() if p.left_on else "",
             "是" if p.active else "否",
-        ]])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+        ])
+    return save(wb)

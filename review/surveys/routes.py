@@ -17,7 +17,7 @@ from flask_login import current_user
 
 from ..core.access import Role, require_unit_access, roles
 from ..core.errors import DomainError
-from ..core.spreadsheet import XLSX
+from ..core.spreadsheet import CSV, XLSX
 from ..extensions import db
 from ..org.models import Unit
 from ..org.queries import visible_units
@@ -188,7 +188,7 @@ def issue_tokens(survey_id: int):
     if fmt == "xlsx":
         data, mimetype, ext = tokens.export_xlsx(sheet, label, made), XLSX, "xlsx"
     elif fmt == "csv":
-        data, mimetype, ext = tokens.export_csv(sheet, label, made), "text/csv; charset=utf-8", "csv"
+        data, mimetype, ext = tokens.export_csv(sheet, label, made), CSV, "csv"
     else:
         data, mimetype, ext = tokens.slips_pdf(sheet, made), "application/pdf", "pdf"
     survey = _survey(survey_id)
@@ -309,7 +309,7 @@ def moderate(survey_id: int, answer_id: str):
 @roles(*READERS)
 def export_results(survey_id: int, fmt: str):
     from . import results as res
-    from ..core.spreadsheet import csv_text, workbook
+    from ..core.spreadsheet import csv_bytes, workbook
     survey = _survey(survey_id)
     if fmt not in ("xlsx", "csv"):
         abort(404)
@@ -349,11 +349,4 @@ def export_results(survey_id: int, fmt: str):
     if fmt == "xlsx":
         data = workbook([(_("Summary"), summary_header, summary_rows), (_("Answers"), header, lines)])
         return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name)
-    import csv
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for line in lines:
-        writer.writerow([csv_text(v) for v in line])
-    return send_file(io.BytesIO(("\ufeff" + out.getvalue()).encode("utf-8")), mimetype="text/csv; charset=utf-8",
-                     as_attachment=True, download_name=name)
+    return send_file(io.BytesIO(csv_bytes([header, *lines])), mimetype=CSV, as_attachment=True, download_name=name)

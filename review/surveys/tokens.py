@@ -2,8 +2,6 @@
 exported for text messages at the moment they are made — the secrets exist nowhere else."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 from flask import current_app
@@ -11,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, insert, select
 
 from ..core.errors import DomainError
-from ..core.spreadsheet import csv_text, workbook
+from ..core.spreadsheet import csv_bytes, workbook
 from ..core.tokens import IssuedToken, digests, new_token, token_key
 from ..extensions import db
 from ..org.models import Department, Person, Unit
@@ -133,9 +131,4 @@ def export_xlsx(sheet, target_label: str, tokens: list[IssuedToken]) -> bytes:
 
 def export_csv(sheet, target_label: str, tokens: list[IssuedToken]) -> bytes:
     """UTF-8 with a BOM, so that Excel shows the Chinese; formula-like cells escaped."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("Target"), _("Link"), _("Short code")])
-    for row in export_rows(sheet, target_label, tokens):
-        writer.writerow([csv_text(v) for v in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes([[_("Target"), _("Link"), _("Short code")], *export_rows(sheet, target_label, tokens)])
