@@ -24,6 +24,7 @@ import hmac
 import re
 import secrets
 import unicodedata
+from functools import lru_cache
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import hashes
@@ -111,9 +112,11 @@ def looks_like_link_token(text: str) -> bool:
     return _LINK_RE.fullmatch(text) is not None
 
 
+@lru_cache(maxsize=16)
 def token_key(secret_key: str, purpose: bytes) -> bytes:
     """Derive the HMAC key for one feature, e.g. ``purpose=b"ballot slips v1"``.
-    Versioned purposes let a feature rotate its key without touching the others."""
+    Versioned purposes let a feature rotate its key without touching the others. Derived once per
+    process: public pages look a token up on every request."""
     if not secret_key or not purpose:
         raise ValueError("secret_key and purpose must be non-empty")
     hkdf = HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=_HKDF_SALT, info=purpose)

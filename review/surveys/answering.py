@@ -21,7 +21,7 @@ from ..core.errors import DomainError
 from ..core.timeutil import local_today
 from ..core.tokens import digest, parse_secret
 from ..extensions import db
-from .models import (Survey, SurveyAnswer, SurveyPoolEntry, SurveyResponse, SurveyState, SurveyToken, TargetKind,
+from .models import (QuestionnaireVersion, Survey, SurveyAnswer, SurveyPoolEntry, SurveyResponse, SurveyState, SurveyToken, TargetKind,
                      TokenBatch)
 from .spec import Questionnaire
 from .tokens import key
@@ -57,17 +57,26 @@ class Opened:
         return self.survey.questionnaire_version.spec()
 
 
-def open_token(secret: str) -> Opened:
+def open_token(secret: str, *, for_answer: bool = False) -> Opened:
+    """The token a person typed or scanned, with its batch and survey, in one query. ``for_answer``:
+    the survey row is also share-locked until the answer commits (see :func:`_lock_open`)."""
     form = normalize(secret or "")
-    token = None
+    row = None
     if form is not None:
         kind, value = form
         column = SurveyToken.code_digest if kind == "code" else SurveyToken.link_digest
-        token = db.session.scalar(select(SurveyToken).where(column == digest(value, key=key())))
-    if token is None:
+        # The questionnaire version comes along, so that reading the questions costs no query of its own.
+        query = (select(SurveyToken, TokenBatch, Survey, QuestionnaireVersion)
+                 .join(TokenBatch, TokenBatch.id == SurveyToken.batch_id)
+                 .join(Survey, Survey.id == TokenBatch.survey_id)
+                 .join(QuestionnaireVersion, QuestionnaireVersion.id == Survey.questionnaire_version_id)
+                 .where(column == digest(value, key=key())))
+        if for_answer:
+            query = _share_locked(query)
+        row = db.session.execute(query).first()
+    if row is None:
         raise TokenRefused("unknown", _("This code was not found. Please check it and type it again."))
-    batch = db.session.get(TokenBatch, token.batch_id)
-    survey = db.session.get(Survey, batch.survey_id)
+    token, batch, survey, _version = row
     today = local_today()
     if token.used:
         raise TokenRefused("used", _("This code has already been used. Thank you: each code counts once."))
@@ -80,24 +89,31 @@ def open_token(secret: str) -> Opened:
     return Opened(token, batch, survey)
 
 
+def _share_locked(query):
+    """Share-lock the survey row until the answer commits: closing takes the row for update and counts
+    the pool, so it waits for answers in flight and none is left sealed after the count. Read afresh,
+    so a state changed since the session last saw the row is the one checked."""
+    return query.with_for_update(read=True, of=Survey).execution_options(populate_existing=True)
+
+
 def _sealed(survey: Survey, kind: TargetKind, target_id: int, answers: dict, verified: bool) -> dict:
     return {"id": random_id(), "survey_id": survey.id, "sealed": seal({
         "kind": kind.value, "target": target_id, "verified": verified, "answers": answers})}
 
 
 def _lock_open(survey_id: int) -> None:
-    """Share-lock the survey until the answer commits: closing takes the row for update and counts
-    the pool, so it waits for answers in flight and none is left sealed after the count."""
-    survey = db.session.scalar(select(Survey).where(Survey.id == survey_id).with_for_update(read=True)
-                               .execution_options(populate_existing=True))
+    survey = db.session.scalar(_share_locked(select(Survey).where(Survey.id == survey_id)))
     if survey is None or survey.state is not SurveyState.OPEN:
         raise TokenRefused("expired", _("This survey is no longer open to answers."))
 
 
 def submit(secret: str, form: dict[str, list[str]]) -> Survey:
     """Answer with a token: all questions checked first; then the token is spent exactly once."""
-    opened = open_token(secret)
-    _lock_open(opened.survey.id)
+    return submit_opened(open_token(secret, for_answer=True), form)
+
+
+def submit_opened(opened: Opened, form: dict[str, list[str]]) -> Survey:
+    """Answer with a token opened ``for_answer`` in this transaction."""
     answers, errors = opened.questionnaire.clean(form)
     if errors:
         raise Incomplete(errors)

@@ -9,8 +9,10 @@ the token that brought it."""
 from __future__ import annotations
 
 import enum
+from functools import lru_cache
 from datetime import date, datetime
 
+import orjson
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -75,11 +77,19 @@ class QuestionnaireVersion(db.Model):
     questionnaire: Mapped[StoredQuestionnaire] = relationship(back_populates="versions")
 
     def spec(self) -> Questionnaire:
-        return parse_questionnaire(self.document)
+        return _parsed(orjson.dumps(self.document, option=orjson.OPT_SORT_KEYS))
 
     @property
     def audit_label(self) -> str:
         return f"{self.questionnaire.name if self.questionnaire else ''} v{self.version}"
+
+
+@lru_cache(maxsize=64)
+def _parsed(document: bytes) -> Questionnaire:
+    # The public pages read the questionnaire on every request; parsing it is most of a request's
+    # Python time. Keyed by the text itself, so a version edited in place is never served stale.
+    # Questionnaires are frozen dataclasses: sharing one between requests is safe.
+    return parse_questionnaire(orjson.loads(document))
 
 
 class SurveyState(enum.StrEnum):

@@ -63,16 +63,19 @@ def answer():
     if answering.normalize(secret) is None:
         return render_template("surveys/public/code.html", form=FlaskForm(), error=_(
             "This is not a valid code: please check it and type it again.")), 422
+    # Only a sending needs the session's CSRF token: opening the questionnaire (the QR page's script
+    # posting the code) must not greet a person with "expired" when their cookie is new.
+    sending = "send" in request.form
+    expired = sending and not FlaskForm().validate_on_submit()
     try:
-        opened = answering.open_token(secret)
+        opened = answering.open_token(secret, for_answer=sending and not expired)
     except answering.TokenRefused as e:
         return _refusal(e)
     q = opened.questionnaire
     errors: dict[str, str] = {}
-    expired = not FlaskForm().validate_on_submit()
-    if "send" in request.form and not expired:
+    if sending and not expired:
         try:
-            answering.submit(secret, _form())
+            answering.submit_opened(opened, _form())
         except answering.Incomplete as e:
             db.session.rollback()
             errors = e.errors

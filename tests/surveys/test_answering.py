@@ -128,6 +128,26 @@ def test_a_lost_session_keeps_the_answers_and_asks_to_send_again(_schema, issued
         db.engine.dispose()
 
 
+
+def test_a_scanned_code_opens_its_questionnaire_with_a_new_cookie_and_the_answer_counts(_schema, issued):
+    """A phone that scans the slip has no session yet: opening the questionnaire must not say "expired";
+    the page it gets carries the CSRF token that makes the sending count."""
+    import re
+    o, survey, made = issued
+    db.session.commit()
+    app = make_app(_schema, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        client = app.test_client()
+        page = client.post("/survey/", data={"code": made[0].link})
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and "页面已过期" not in html and "您对承办检察官" in html
+        csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+        done = client.post("/survey/", data={"code": made[0].link, "csrf_token": csrf, "send": "1", **GOOD})
+        assert done.status_code == 200 and "已记录" in done.get_data(as_text=True)
+        assert db.session.scalar(select(db.func.count()).select_from(SurveyPoolEntry)) == 1
+        db.session.remove()
+        db.engine.dispose()
+
 def test_a_few_answers_about_a_target_show_nothing_whatever_else_there_is(client, auth, issued, make):
     o, survey, made = issued
     send(client, made[0].code)                                  # one verified answer...
