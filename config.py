@@ -69,9 +69,22 @@ class Config:
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = False
-    # Failed logins only; successful ones do not count.
-    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("REVIEW_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
+    # Redis unreachable: every limit goes on counting in each process's memory (Flask-Limiter logs a
+    # warning, and tries Redis again now and then) instead of every limited route failing. The
+    # timeouts keep a Redis that drops packets from holding requests for long.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+    # Failed logins from one address, whatever the accounts (spraying); successful ones do not count.
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("REVIEW_LOGIN_LIMIT_ADDRESS", "20 per 15 minutes")
+    # Failed logins of one account from one address (review/auth/throttle.py): the first few are free,
+    # then the address waits BASE seconds, doubling after each failure up to MAX; never a lock-out of
+    # the account, whose owner logs in from any other address. Counts are forgotten an hour after the
+    # first failure, or at a successful login.
+    LOGIN_BACKOFF_FREE = int(os.environ.get("REVIEW_LOGIN_BACKOFF_FREE", "3"))
+    LOGIN_BACKOFF_BASE_SECONDS = 2
+    LOGIN_BACKOFF_MAX_SECONDS = int(os.environ.get("REVIEW_LOGIN_BACKOFF_MAX_SECONDS", "60"))
+    LOGIN_BACKOFF_MEMORY_SECONDS = 3600
     # Lookups of well-formed slip codes that match no slip (guessing). A meeting room may sit behind
     # one address; with 50-bit codes even thousands of guesses stand no chance.
     SLIP_LIMIT_PER_ADDRESS = os.environ.get("REVIEW_SLIP_LIMIT_ADDRESS", "100 per 10 minutes")

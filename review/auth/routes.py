@@ -1,6 +1,10 @@
+import math
+import time
+
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
@@ -13,6 +17,7 @@ from ..org.models import Person, Unit
 from ..org.queries import units_in_order
 from ..utils import safe_next
 from . import operations as ops
+from . import throttle
 from .forms import ChangePasswordForm, ConfirmForm, LoginForm, UserForm
 from .models import User, new_session_token
 
@@ -24,27 +29,47 @@ def _failed_login(response) -> bool:
     return response.status_code == 200
 
 
-def _account_key() -> str:
-    return "login:" + (request.form.get("login") or "").strip().lower()[:64]
+def _wait_phrase(seconds: int) -> str:
+    if seconds < 120:
+        return ngettext("%(num)d second", "%(num)d seconds", seconds)
+    return ngettext("%(num)d minute", "%(num)d minutes", math.ceil(seconds / 60))
 
 
+def _refused(message: str, seconds: int):
+    response = current_app.make_response(render_template("auth/login.html", form=LoginForm(), blocked=message))
+    response.status_code = 429
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+# Only failed logins count against the address (spraying); one account tried from one address
+# slows that address down for that account (throttle.py), never locking the account itself.
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
                deduct_when=_failed_login)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
-               key_func=_account_key, deduct_when=_failed_login)
 @public
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
+        address = request.remote_addr or ""
+        wait = throttle.seconds_to_wait(form.login.data, address)
+        if wait:
+            # Refused before the password is checked: the answer is the same whether it was right.
+            return _refused(_("Too many failed logins for this account from your address. Please wait %(wait)s "
+                              "and try again.", wait=_wait_phrase(wait)), wait)
         user = ops.authenticate(form.login.data, form.password.data)
         if user is None:
             ops.record_failed_login(form.login.data)
             db.session.commit()
             form.password.errors.append(_("Wrong staff number or password, or the account is disabled."))
+            wait = throttle.record_failure(form.login.data, address)
+            if wait:
+                form.password.errors.append(_("Please wait %(wait)s before you try this account again.",
+                                              wait=_wait_phrase(wait)))
         else:
+            throttle.forget(form.login.data, address)
             session.clear()  # a fresh session at every login (no fixation)
             login_user(user)
             if user.locale:
@@ -58,12 +83,24 @@ def login():
     return render_template("auth/login.html", form=form)
 
 
+def _seconds_until_reset() -> int | None:
+    try:
+        breached = limiter.current_limit
+        # reset_at is a whole second: never say more than the limit's own window.
+        return max(1, min(breached.limit.get_expiry(), math.ceil(breached.reset_at - time.time())))
+    except Exception:  # the storage failed again while we asked: still answer with a page
+        current_app.logger.warning("Could not read when the login limit resets.", exc_info=True)
+        return None
+
+
 @bp.errorhandler(429)
 def too_many_attempts(_e):
-    form = LoginForm()
-    message = _("Too many failed login attempts. For your security, logging in is paused for a few "
-                "minutes. Please try again later or ask the administrator to reset your password.")
-    return render_template("auth/login.html", form=form, blocked=message), 429
+    seconds = _seconds_until_reset()
+    if seconds is None:
+        return _refused(_("Too many failed login attempts. For your security, logging in is paused for a few "
+                          "minutes. Please try again later or ask the administrator to reset your password."), 60)
+    return _refused(_("Too many failed logins from your address. Please wait %(wait)s and try again, or ask the "
+                      "administrator for help.", wait=_wait_phrase(seconds)), seconds)
 
 
 @bp.post("/logout")
