@@ -5,7 +5,7 @@ import os
 
 from flask import Flask
 
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, log_limiter_to, login_manager, migrate
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "templates")
 STATIC = os.path.join(os.path.dirname(os.path.dirname(__file__)), "static")
@@ -47,6 +47,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(TEMPLATES), "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    log_limiter_to(app.logger)
     compile_catalogs()
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=os.path.join(os.path.dirname(__file__), "translations"))

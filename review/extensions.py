@@ -1,4 +1,6 @@
 """Extension objects, created unbound and wired in create_app()."""
+import logging
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -30,3 +32,24 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+class _Forward(logging.Handler):
+    """Hands each record to another logger, hence to its handlers and its ancestors'."""
+
+    def __init__(self, target: logging.Logger):
+        super().__init__()
+        self.target = target
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.target.handle(record)
+
+
+def log_limiter_to(logger: logging.Logger) -> None:
+    """Flask-Limiter logs on a logger of its own that has only a NullHandler: unless the server sets
+    up logging, its warnings (Redis unreachable, counting in this process instead) reach nobody.
+    They go to the application's log instead (once, not twice when logging is set up)."""
+    source = logging.getLogger("flask-limiter")
+    if not any(isinstance(h, _Forward) for h in source.handlers):
+        source.addHandler(_Forward(logger))
+        source.propagate = False
