@@ -1,5 +1,6 @@
 """Error pages in the site's style."""
-from flask import render_template
+from flask import render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .extensions import db
@@ -16,7 +17,18 @@ MESSAGES = {
 
 def _render(code: int):
     title, message = MESSAGES[code]
+    if code == 413:
+        message = _too_large_message()
     return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def _too_large_message() -> str:
+    """The limit of this request (evidence forms allow more than the others), in MB."""
+    limit = request.max_content_length
+    if not limit:
+        return str(MESSAGES[413][1])
+    return _("The upload is larger than %(mb)s MB, the most this page accepts. Nothing was saved: choose a "
+             "smaller file and send the form again.", mb=f"{round(limit / (1024 * 1024), 1):g}")
 
 
 def register_error_handlers(app) -> None:

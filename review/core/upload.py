@@ -8,10 +8,11 @@ import csv
 import io
 import os
 import secrets
+import tempfile
 import time
 import zipfile
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import IO, Any, Iterator
 
 from flask_babel import gettext as _
 from python_calamine import CalamineWorkbook
@@ -53,9 +54,10 @@ def sniff_kind(data: bytes) -> str:
     return "csv"
 
 
-def _check_zip(data: bytes) -> None:
+def _check_zip(data: bytes | IO[bytes]) -> None:
+    """``data``: the bytes, or a seekable file holding them (an upload spooled to disk)."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        with zipfile.ZipFile(data if hasattr(data, "read") else io.BytesIO(data)) as zf:
             members = zf.infolist()
             if len(members) > MAX_ZIP_MEMBERS:
                 raise FileRejected(_("The workbook has too many parts to be a spreadsheet."))
@@ -108,6 +110,109 @@ def read_rows(data: bytes, sheet: str | None = None) -> Iterator[tuple[int, list
                 yield number, row
         except csv.Error as exc:
             raise FileRejected(_("The CSV file cannot be read: %(reason)s", reason=str(exc))) from exc
+
+
+# --- reading uploads within a limit -----------------------------------------
+# Werkzeug enforces the request's limit (max_content_length) while it reads the body, with or
+# without Content-Length, and spools form-data files above 500 KB to a temporary file. These
+# helpers then take an upload from that file against the limit of its kind (a roster, a plan, an
+# evidence file), refusing it from its size alone when the file can tell it, and otherwise while
+# reading chunk by chunk: an oversized upload never sits whole in memory.
+
+CHUNK = 64 * 1024
+MB = 1024 * 1024
+SPOOL_IN_MEMORY = 512 * 1024   # as Werkzeug: larger uploads copied here go to a temporary file
+
+
+def size_text(limit: int) -> str:
+    """A limit as people read it: "16 MB", "256 KB", "1.5 MB"."""
+    if limit < MB:
+        return f"{limit / 1024:g} KB"
+    return f"{round(limit / MB, 1):g} MB"
+
+
+class UploadTooLarge(FileRejected):
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.message = _("The file is larger than %(limit)s, the most accepted here. Nothing was saved.",
+                         limit=size_text(limit))
+        super().__init__(self.message)
+
+
+def _stream(upload) -> IO[bytes]:
+    """A FileStorage's spooled file, or the stream itself."""
+    return getattr(upload, "stream", upload)
+
+
+def _remaining_size(stream: IO[bytes]) -> int | None:
+    """Bytes left from the stream's position, when it can tell without reading them."""
+    try:
+        if not stream.seekable():
+            return None
+        here = stream.tell()
+        end = stream.seek(0, io.SEEK_END)
+        stream.seek(here)
+        return end - here
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def read_upload(upload, limit: int) -> bytes:
+    """The whole upload (a FileStorage or a binary stream) as bytes, for the readers that need
+    them all (sheets, YAML documents); UploadTooLarge, before reading, when it is larger than
+    ``limit``, or as soon as the reading passes it."""
+    stream = _stream(upload)
+    size = _remaining_size(stream)
+    if size is not None:
+        if size > limit:
+            raise UploadTooLarge(limit)
+        return stream.read(size)
+    data = bytearray()
+    while chunk := stream.read(CHUNK):
+        data += chunk
+        if len(data) > limit:
+            raise UploadTooLarge(limit)
+    return bytes(data)
+
+
+def spool_upload(upload, limit: int) -> tuple[IO[bytes], int]:
+    """The upload as a seekable file at its start, and its size, never holding more than
+    SPOOL_IN_MEMORY in memory: Werkzeug's own spooled file when it can tell its size, else a
+    copy made chunk by chunk. UploadTooLarge as in ``read_upload``."""
+    if isinstance(upload, (bytes, bytearray)):
+        if len(upload) > limit:
+            raise UploadTooLarge(limit)
+        return io.BytesIO(upload), len(upload)
+    stream = _stream(upload)
+    size = _remaining_size(stream)
+    if size is not None:
+        if size > limit:
+            raise UploadTooLarge(limit)
+        return stream, size
+    copy = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+    size = 0
+    try:
+        while chunk := stream.read(CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise UploadTooLarge(limit)
+            copy.write(chunk)
+        copy.seek(0)
+    except BaseException:
+        copy.close()
+        raise
+    return copy, size
+
+
+# Plans and questionnaires (YAML): the largest example plan is 7 KB. The same bound as the
+# YAML reader's own (safe_yaml.MAX_BYTES), checked here before the upload is read.
+DOCUMENT_MAX_BYTES = 256 * 1024
+
+
+def sheet_limit() -> int:
+    """The largest roster or KPI sheet: the request limit (REVIEW_MAX_UPLOAD_MB)."""
+    from flask import current_app
+    return int(current_app.config.get("MAX_CONTENT_LENGTH") or 16 * MB)
 
 
 # --- files waiting for confirmation -------------------------------------------

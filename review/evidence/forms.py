@@ -31,12 +31,13 @@ def evidence_field(label=None, *, required: bool = True) -> MultipleFileField:
 
 
 def uploads(field) -> list[storage.Upload]:
-    """The files a MultipleFileField received (empty inputs left out)."""
+    """The files a MultipleFileField received (empty inputs left out), as the files Werkzeug
+    spooled them to: storage checks their size before reading them, then reads in chunks."""
     out = []
     for f in field.data or []:
         if f is None or not getattr(f, "filename", ""):
             continue
-        out.append(storage.Upload(f.filename, f.read()))
+        out.append(storage.Upload(f.filename, f.stream))
     return out
 
 

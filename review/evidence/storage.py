@@ -1,7 +1,8 @@
 """Evidence files: checked by content, stored outside the web root, removed with their rows.
 
-Every file of a submission is read and checked before any is written, so one bad file refuses
-the whole submission and leaves nothing behind. The bytes go to ``instance/evidence/`` under a
+Every file of a submission is checked before any is written, so one bad file refuses the whole
+submission and leaves nothing behind. A file is taken from the temporary file Werkzeug spooled it
+to and read in chunks: one above EVIDENCE_MAX_MB is refused from its size, before it is read. The bytes go to ``instance/evidence/`` under a
 random name; the row keeps the display name, the sniffed type, the size and a SHA-256.
 
 The disk follows the transaction: files written in a transaction that rolls back are removed,
@@ -16,7 +17,7 @@ import secrets
 import unicodedata
 import zipfile
 from dataclasses import dataclass
-from typing import Iterable
+from typing import IO, Iterable
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -24,7 +25,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ..core.errors import DomainError
-from ..core.upload import FileRejected, _check_zip
+from ..core.upload import CHUNK, FileRejected, UploadTooLarge, _check_zip, spool_upload
 from ..extensions import db
 from .models import EvidenceFile
 
@@ -49,16 +50,17 @@ class EvidenceRejected(DomainError):
 
 @dataclass(frozen=True)
 class Upload:
-    """One uploaded file as the form gave it."""
+    """One uploaded file as the form gave it: its bytes, or the (spooled) file holding them."""
     filename: str
-    data: bytes
+    data: bytes | IO[bytes]
 
 
 @dataclass(frozen=True)
 class Checked:
     filename: str      # safe for display and as a download name
     content_type: str
-    data: bytes
+    source: IO[bytes]  # seekable; copied in chunks when stored
+    size: int
     sha256: str
 
 
@@ -95,8 +97,18 @@ def display_name(raw: str | None, content_type: str | None = None) -> str:
 
 # --- content -----------------------------------------------------------------------------
 
-def sniff(data: bytes) -> str | None:
-    """The type decided by content (magic bytes, and the parts of an Office zip), or None."""
+def sniff(data: bytes | IO[bytes]) -> str | None:
+    """The type decided by content (magic bytes, and the parts of an Office zip), or None.
+    ``data``: the bytes, or a seekable file at its start (left there)."""
+    if not isinstance(data, (bytes, bytearray)):
+        head = data.read(16)
+        data.seek(0)
+        if head.startswith(b"PK\x03\x04"):
+            try:
+                return _office_kind(data)
+            finally:
+                data.seek(0)
+        return sniff(head)
     if data.startswith(b"%PDF-"):
         return PDF
     if data.startswith(b"\xff\xd8\xff"):
@@ -108,12 +120,12 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def _office_kind(data: bytes) -> str | None:
+def _office_kind(data: bytes | IO[bytes]) -> str | None:
     """docx or xlsx: a zip with [Content_Types].xml and a word/ or xl/ part; macro-enabled
     documents (a VBA project inside) are not accepted."""
     _check_zip(data)
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        with zipfile.ZipFile(data if hasattr(data, "read") else io.BytesIO(data)) as zf:
             names = zf.namelist()
             types = None
             if "[Content_Types].xml" in names and zf.getinfo("[Content_Types].xml").file_size <= MB:
@@ -132,27 +144,32 @@ def _office_kind(data: bytes) -> str | None:
 def check(upload: Upload) -> Checked:
     """Accept one file or raise a DomainError that names it."""
     shown = display_name(upload.filename)
-    if not upload.data:
-        raise EvidenceRejected(_("The file “%(name)s” is empty.", name=shown))
     limit = max_bytes()
-    if len(upload.data) > limit:
-        raise EvidenceRejected(_("The file “%(name)s” is larger than %(mb)d MB and was not accepted.",
-                                 name=shown, mb=limit // MB))
     try:
-        content_type = sniff(upload.data)
+        source, size = spool_upload(upload.data, limit)
+    except UploadTooLarge:
+        raise EvidenceRejected(_("The file “%(name)s” is larger than %(mb)d MB and was not accepted.",
+                                 name=shown, mb=limit // MB)) from None
+    if not size:
+        raise EvidenceRejected(_("The file “%(name)s” is empty.", name=shown))
+    try:
+        content_type = sniff(source)
     except FileRejected:
         raise EvidenceRejected(_("The file “%(name)s” is damaged or packed suspiciously and was not accepted.",
                                  name=shown))
     if content_type is None:
         raise EvidenceRejected(_("The file “%(name)s” was not accepted: evidence must be a PDF, a JPEG or PNG "
                                  "image, a Word (.docx) or an Excel (.xlsx) file.", name=shown))
-    return Checked(display_name(upload.filename, content_type), content_type, upload.data,
-                   hashlib.sha256(upload.data).hexdigest())
+    hasher = hashlib.sha256()
+    while chunk := source.read(CHUNK):
+        hasher.update(chunk)
+    source.seek(0)
+    return Checked(display_name(upload.filename, content_type), content_type, source, size, hasher.hexdigest())
 
 
 def check_all(uploads: Iterable[Upload], *, required: bool = True) -> list[Checked]:
     """Check every file of a submission; the first problem refuses them all."""
-    uploads = [u for u in uploads if u.filename or u.data]
+    uploads = [u for u in uploads if u.filename or not isinstance(u.data, bytes) or u.data]
     if required and not uploads:
         raise EvidenceRejected(_("Attach at least one evidence file."))
     if len(uploads) > MAX_FILES:
@@ -184,9 +201,11 @@ def store(files: Iterable[Checked], *, user=None, claim=None, register_entry=Non
         target = os.path.join(folder(), stored)
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
         db.session.info.setdefault(_NEW, []).append(target)
+        f.source.seek(0)
         with os.fdopen(fd, "wb") as out:
-            out.write(f.data)
-        row = EvidenceFile(filename=f.filename, content_type=f.content_type, size=len(f.data), sha256=f.sha256,
+            while chunk := f.source.read(CHUNK):
+                out.write(chunk)
+        row = EvidenceFile(filename=f.filename, content_type=f.content_type, size=f.size, sha256=f.sha256,
                            stored_name=stored, uploaded_by_id=user.id if user is not None else None)
         if claim is not None:
             row.claim = claim

@@ -81,7 +81,11 @@ def import_check(campaign_id: int):
     form = UploadForm()
     if not form.validate_on_submit():
         return _overview(campaign, form=form), 422
-    data = form.file.data.read()
+    try:
+        data = upload.read_upload(form.file.data, upload.sheet_limit())
+    except upload.UploadTooLarge as exc:
+        form.file.errors.append(exc.message)
+        return _overview(campaign, form=form), 413
     filename = (form.file.data.filename or "")[:255] or None
     report = import_file(campaign, data, apply=False, scope=_scope(), filename=filename,
                          max_rows=current_app.config["ROSTER_MAX_ROWS"])

@@ -44,7 +44,11 @@ def _importer() -> RosterImporter:
 def import_form():
     form = UploadForm()
     if form.validate_on_submit():
-        data = form.file.data.read()
+        try:
+            data = upload.read_upload(form.file.data, upload.sheet_limit())
+        except upload.UploadTooLarge as exc:
+            form.file.errors.append(exc.message)
+            return render_template("org/roster_import.html", form=form, result=None), 413
         result = _importer().run(data, apply=False)
         db.session.rollback()
         if not result.ok:

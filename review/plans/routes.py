@@ -13,6 +13,7 @@ from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import SubmitField
 
+from ..core import upload
 from ..core.access import Role, roles
 from ..extensions import db
 from .models import PlanVersion, StoredPlan
@@ -54,7 +55,10 @@ def import_plan():
     if not form.validate_on_submit():
         return _index(form), 422
     try:
-        plan = load_plan(form.file.data.read().decode("utf-8-sig"))
+        # Refused from its size before it is read: a plan is a few KB, the request may be 16 MB.
+        plan = load_plan(upload.read_upload(form.file.data, upload.DOCUMENT_MAX_BYTES).decode("utf-8-sig"))
+    except upload.UploadTooLarge as exc:
+        return _index(form, [exc.message]), 413
     except UnicodeDecodeError:
         return _index(form, [_("The file is not UTF-8 text.")]), 422
     except PlanInvalid as exc:

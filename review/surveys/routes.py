@@ -15,6 +15,7 @@ from wtforms import SubmitField
 
 from flask_login import current_user
 
+from ..core import upload
 from ..core.access import Role, require_unit_access, roles
 from ..core.errors import DomainError
 from ..core.spreadsheet import CSV, XLSX
@@ -60,7 +61,10 @@ def import_questionnaire():
     if not form.validate_on_submit():
         return _questionnaires(form), 422
     try:
-        q = load_questionnaire(form.file.data.read().decode("utf-8-sig"))
+        # Refused from its size before it is read, as plans are.
+        q = load_questionnaire(upload.read_upload(form.file.data, upload.DOCUMENT_MAX_BYTES).decode("utf-8-sig"))
+    except upload.UploadTooLarge as exc:
+        return _questionnaires(form, [exc.message]), 413
     except UnicodeDecodeError:
         return _questionnaires(form, [_("The file is not UTF-8 text.")]), 422
     except QuestionnaireInvalid as exc:
