@@ -19,7 +19,7 @@ from ..extensions import db, limiter
 
 log = logging.getLogger(__name__)
 
-OK, DOWN, NOT_CONFIGURED = "ok", "down", "not configured"
+OK, DOWN, OFF, NOT_CONFIGURED = "ok", "down", "off", "not configured"
 # Seconds a health check waits for Redis: a probe must answer before the load balancer gives up.
 TIMEOUT = 1
 
@@ -38,7 +38,9 @@ def database_state() -> str:
 def limits_check() -> dict:
     uri = current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
     storage = uri.split("://", 1)[0].split("+", 1)[0]
-    if storage == "memory" or not current_app.config.get("RATELIMIT_ENABLED"):
+    if not current_app.config.get("RATELIMIT_ENABLED"):
+        return {"state": OFF, "storage": storage}
+    if storage == "memory":
         return {"state": OK, "storage": storage}
     try:
         healthy = limiter.storage.check()

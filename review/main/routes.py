@@ -5,6 +5,7 @@ from ..core.access import public
 from ..extensions import db
 from ..org.relations import relations_of
 from ..utils import safe_next
+from .health import report
 
 bp = Blueprint("main", __name__)
 
@@ -36,7 +37,6 @@ def set_language():
 @bp.get("/healthz")
 @public
 def healthz():
-    from .health import report
     body, code = report()
     response = jsonify(body)
     response.status_code = code

@@ -174,3 +174,11 @@ def test_healthz_answers_503_when_the_database_is_down(kind, tmp_path):
     body = resp.get_json()
     assert body["status"] == "down"
     assert body["checks"]["database"] == {"state": "down", "required": True}
+
+
+def test_healthz_says_when_rate_limiting_is_off(client):
+    resp = client.get("/healthz")
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert body["status"] == "ok"
+    assert body["checks"]["limits"] == {"state": "off", "required": False, "storage": "memory"}
