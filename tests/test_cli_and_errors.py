@@ -3,6 +3,7 @@ import io
 
 from review.core.access import Role, public
 
+from .conftest import make_app
 from .factories import small_institution
 
 
@@ -48,14 +49,16 @@ def test_upload_over_the_size_limit_gets_a_clear_page(app, client, auth, make):
     assert "413" in resp.get_data(as_text=True) and "<nav" in resp.get_data(as_text=True)
 
 
-def test_unexpected_error_shows_the_500_page_without_details(app, client):
+def test_unexpected_error_shows_the_500_page_without_details(_schema):
     @public
     def boom():
         raise RuntimeError("secret internal detail")
 
+    app = make_app(_schema)  # its own: routes cannot be added to the shared one once it has served
     app.add_url_rule("/boom", "boom", boom)
     app.config["PROPAGATE_EXCEPTIONS"] = False
-    resp = client.get("/boom")
+    with app.app_context():
+        resp = app.test_client().get("/boom")
     assert resp.status_code == 500
     html = resp.get_data(as_text=True)
     assert "500" in html and "secret internal detail" not in html and "Traceback" not in html

@@ -13,6 +13,9 @@ def test_demo_seeds_a_realistic_county_and_every_printed_login_works(app, runner
     assert result.exit_code == 0, result.output
     for role in ("admin", "office", "supervisor", "leader", "staff"):
         assert f"  {role}" in result.output
+    from review.demo.ballots import demo_slips_path
+    from review.demo.seed import demo_survey_slips_path
+    assert demo_slips_path() in result.output and demo_survey_slips_path() in result.output  # printable slips
     people = db.session.scalar(select(func.count(Person.id)).where(Person.active.is_(True)))
     assert 50 <= people <= 70
     assert {c for (c,) in db.session.execute(select(Person.category_code).distinct())} == {"quota", "assistant",
@@ -53,8 +56,8 @@ def test_create_admin_command(app, runner):
     assert result.exit_code != 0 and "root" in result.output
 
 
-def test_directory_in_chinese_then_english_after_switching(app, runner):
-    runner.invoke(args=["demo"])
+def test_directory_in_chinese_then_english_after_switching(demo_app):
+    app = demo_app
     client = app.test_client()
     client.post("/login", data={"login": "admin", "password": DEMO_PASSWORD})
     html = client.get("/org/").get_data(as_text=True)
@@ -67,8 +70,8 @@ def test_directory_in_chinese_then_english_after_switching(app, runner):
     assert db.session.scalar(select(User.locale).where(User.login == "admin")) == "en"
 
 
-def test_dates_and_numbers_follow_the_language(app, runner):
-    runner.invoke(args=["demo"])
+def test_dates_and_numbers_follow_the_language(demo_app):
+    app = demo_app
     client = app.test_client()
     client.post("/login", data={"login": "admin", "password": DEMO_PASSWORD})
     person = db.session.scalar(select(Person).where(Person.hired_on.is_not(None)).order_by(Person.id))
@@ -79,11 +82,11 @@ def test_dates_and_numbers_follow_the_language(app, runner):
     assert f"{person.hired_on.day}, {person.hired_on.year}" in html
 
 
-def test_demo_has_the_example_plans_and_a_2025_campaign_with_results(app, runner):
+def test_demo_has_the_example_plans_and_a_2025_campaign_with_results(demo_app):
+    app = demo_app
     from review.campaigns.models import Campaign, CampaignState, Result
     from review.plans.models import StoredPlan
 
-    runner.invoke(args=["demo"])
     assert db.session.scalar(select(func.count(StoredPlan.id))) == 5
     campaign = db.session.scalar(select(Campaign).where(Campaign.name == "东湖县院2025年度检察人员考核"))
     assert campaign.year == 2025 and campaign.state is CampaignState.OPEN
@@ -100,7 +103,8 @@ def test_demo_has_the_example_plans_and_a_2025_campaign_with_results(app, runner
     assert "案件质量评查结果" in html and "计算过程" in html
 
 
-def test_demo_has_ballots_some_below_k_and_a_meeting_with_printable_slips(app, runner):
+def test_demo_has_ballots_some_below_k_and_a_meeting_with_printable_slips(demo_app):
+    app = demo_app
     import os
 
     from pypdf import PdfReader
@@ -113,7 +117,6 @@ def test_demo_has_ballots_some_below_k_and_a_meeting_with_printable_slips(app, r
     from review.demo.ballots import demo_slips_path
     from review.demo.logins import demo_logins
 
-    out = runner.invoke(args=["demo"]).output
     annual = db.session.scalar(select(Campaign).where(Campaign.name == "东湖县院2025年度检察人员考核"))
     assert results.disclosed(annual) == {}  # voting is open: the ballots wait sealed
     assert db.session.scalar(select(func.count()).select_from(PoolEntry)) > 500
@@ -130,11 +133,12 @@ def test_demo_has_ballots_some_below_k_and_a_meeting_with_printable_slips(app, r
     assert slips.held_in_meeting(meeting.id, RaterGroup.DEMOCRATIC)
     used = db.session.scalars(select(Slip.used)).all()
     assert 0 < sum(used) < len(used)                                  # most slips used, a few left
-    assert demo_slips_path() in out and os.path.exists(demo_slips_path())
+    assert os.path.exists(demo_slips_path())
     assert len(PdfReader(demo_slips_path()).pages) >= 1
 
 
-def test_demo_has_a_parties_satisfaction_survey_with_answers_and_printable_slips(app, runner):
+def test_demo_has_a_parties_satisfaction_survey_with_answers_and_printable_slips(demo_app):
+    app = demo_app
     import os
 
     from pypdf import PdfReader
@@ -143,22 +147,21 @@ def test_demo_has_a_parties_satisfaction_survey_with_answers_and_printable_slips
     from review.surveys import results
     from review.surveys.models import Survey
 
-    out = runner.invoke(args=["demo"]).output
     survey = db.session.scalar(select(Survey).where(Survey.name.contains("上半年")))
     rows = results.summary(survey)
     assert sum(not r.withheld for r in rows) >= 10 and any(r.withheld for r in rows)  # some below k
     assert all(0 <= r.index <= 100 for r in rows if r.index is not None)
-    assert demo_survey_slips_path() in out and os.path.exists(demo_survey_slips_path())
+    assert os.path.exists(demo_survey_slips_path())
     assert "survey/" in "".join(p.extract_text() for p in PdfReader(demo_survey_slips_path()).pages)
 
 
-def test_every_example_plan_runs_as_a_campaign_on_the_demo(app, runner):
+def test_every_example_plan_runs_as_a_campaign_on_the_demo(demo_app):
+    app = demo_app
     from review.campaigns.operations import create_campaign, move
     from review.campaigns.models import Result
     from review.org.models import Unit
     from review.plans.models import StoredPlan
 
-    runner.invoke(args=["demo"])
     county = db.session.scalar(select(Unit).where(Unit.code == "320921"))
     for stored in db.session.scalars(select(StoredPlan)).all():
         campaign = create_campaign(stored.latest, county, name=f"试运行 {stored.name}")
@@ -169,12 +172,12 @@ def test_every_example_plan_runs_as_a_campaign_on_the_demo(app, runner):
         assert all(r.lines() for r in results)
 
 
-def test_demo_has_an_imported_kpi_sheet_and_manual_entries_in_each_state(app, runner):
+def test_demo_has_an_imported_kpi_sheet_and_manual_entries_in_each_state(demo_app):
+    app = demo_app
     from review.campaigns.models import Campaign, Result
     from review.demo.seed import KPI_FILE
     from review.kpi.models import EntryState, KpiBatch, KpiEntry
 
-    runner.invoke(args=["demo"])
     annual = db.session.scalar(select(Campaign).where(Campaign.name == "东湖县院2025年度检察人员考核"))
     batch = db.session.scalar(select(KpiBatch).where(KpiBatch.campaign_id == annual.id))
     assert batch.filename == KPI_FILE and batch.rows == len(annual.subjects)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 from werkzeug.serving import make_server
 
-from review.demo.seed import DemoLogin, seed
+from review.demo.seed import DemoLogin
 from review.extensions import db
 
 CHROMIUM = "/usr/bin/chromium"
@@ -39,10 +39,14 @@ class LiveServer:
 
 
 @pytest.fixture
+def app(demo_app):
+    """Browser tests run on a copy of the demo institution (tests/conftest.py ``demo_app``)."""
+    return demo_app
+
+
+@pytest.fixture
 def live_server(app):
     """The demo institution, served on 127.0.0.1 with CSRF protection on."""
-    logins = seed()
-    db.session.commit()
     # The test thread is done with the database: with SQLite a transaction left
     # open here (BEGIN IMMEDIATE outside requests) would block the server's writes.
     db.session.remove()
@@ -52,7 +56,7 @@ def live_server(app):
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", logins={d.role: d for d in logins})
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", logins={d.role: d for d in app.demo_logins})
     finally:
         server.shutdown()
         thread.join(timeout=10)
