@@ -68,6 +68,7 @@ def test_password_change_ends_other_sessions(app, make):
 
 @pytest.fixture
 def limited_app(_schema, tmp_path):
+    enabled = limiter.enabled
     app = make_app(_schema, RATELIMIT_ENABLED=True,
                      LOGIN_BACKOFF_FREE=2, LOGIN_LIMIT_PER_ADDRESS="5 per minute")
     with app.app_context():
@@ -77,6 +78,7 @@ def limited_app(_schema, tmp_path):
         db.session.remove()
         _empty_all_tables()
         db.engine.dispose()
+    limiter.enabled = enabled  # one limiter for every app: leave the session's shared app unlimited
 
 
 def test_failed_logins_slow_down_that_account_from_that_address(limited_app):

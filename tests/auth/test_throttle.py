@@ -46,6 +46,7 @@ def throttled_app(schema, **overrides):
 
 @pytest.fixture
 def limited(_schema):
+    enabled = limiter.enabled
     app = throttled_app(_schema)
     with app.app_context():
         limiter.reset()
@@ -54,10 +55,12 @@ def limited(_schema):
         db.session.remove()
         _empty_all_tables()
         db.engine.dispose()
+    limiter.enabled = enabled  # one limiter for every app: leave the session's shared app unlimited
 
 
 @pytest.fixture
 def spray_limited(_schema):
+    enabled = limiter.enabled
     app = throttled_app(_schema, LOGIN_LIMIT_PER_ADDRESS="5 per minute")
     with app.app_context():
         limiter.reset()
@@ -66,6 +69,7 @@ def spray_limited(_schema):
         db.session.remove()
         _empty_all_tables()
         db.engine.dispose()
+    limiter.enabled = enabled  # one limiter for every app: leave the session's shared app unlimited
 
 
 def post_login(client, login, password, address):

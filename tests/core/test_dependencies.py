@@ -18,6 +18,7 @@ LOCAL_REDIS = "redis://127.0.0.1:6379/13"
 
 @pytest.fixture
 def redis_down(_schema):
+    enabled = limiter.enabled
     app = make_app(_schema, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=NOWHERE,
                    LOGIN_LIMIT_PER_ADDRESS="3 per minute", LOGIN_BACKOFF_FREE=1,
                    SURVEY_LIMIT_PER_ADDRESS="2 per minute", API_RATE_LIMIT="2 per minute")
@@ -26,8 +27,10 @@ def redis_down(_schema):
         db.session.remove()
         _empty_all_tables()
         db.engine.dispose()
-    # The limiter is one object for every app of the test run: do not leave it on its fallback.
+    # The limiter is one object for every app of the test run: leave it neither on its fallback nor
+    # switched on for the session's shared app.
     limiter._storage_dead = False
+    limiter.enabled = enabled
 
 
 class Collected(logging.Handler):
@@ -107,6 +110,7 @@ def test_api_works_and_is_limited_in_process_when_redis_is_down(redis_down, app_
 
 @pytest.fixture
 def health_app(_schema):
+    enabled = limiter.enabled
     contexts = []
 
     def build(**overrides):
@@ -120,6 +124,7 @@ def health_app(_schema):
         db.engine.dispose()
         context.pop()
     limiter._storage_dead = False
+    limiter.enabled = enabled
 
 
 def test_healthz_says_degraded_with_redis_down_and_the_database_up(health_app):
