@@ -19,22 +19,24 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..campaigns.models import Campaign, CampaignState, CampaignSubject, Result
+from ..core import safe_json
 from ..core.access import public
 from ..core.audit import AuditEntry
 from ..extensions import csrf, db, limiter
+from ..ids import whole_number
 from ..i18n import scoring_lang
 from ..kpi.importer import ImportConflict, import_json
 from ..kpi.models import KpiBatch
 from ..org.models import Department, Person, Unit
 from ..scoring import stored
-from . import keys
+from . import keys, limits
 from .errors import problem
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookie authenticates here: a forged cross-site request carries no key
 
 RESULT_STATES = (CampaignState.CLOSED, CampaignState.PUBLISHED, CampaignState.FINAL)
-BATCH_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,99}")
+BATCH_ID_RE = re.compile(limits.BATCH_ID_PATTERN)
 BATCH_FIELDS = {"batch_id", "records", "dry_run"}
 
 
@@ -172,7 +174,10 @@ def _batch_request() -> tuple[dict | None, object]:
     """The body of a batch push, or (None, the error response)."""
     if not request.is_json:
         return None, problem(415)
-    body = request.get_json(silent=True)
+    try:
+        body = safe_json.request_json(request)
+    except safe_json.JsonProblem as e:
+        return None, problem(400, "invalid_json", e.message)
     if not isinstance(body, dict):
         return None, problem(400, "invalid_json", _("The body must be a JSON object."))
     errors = []
@@ -183,8 +188,13 @@ def _batch_request() -> tuple[dict | None, object]:
         errors.append({"row": None, "column": "batch_id", "message": _(
             "batch_id is required: 1 to 100 letters, digits and . _ : - (starting with a letter or digit), "
             "chosen by the client and kept for a retry.")})
-    if not isinstance(body.get("records"), list):
+    records = body.get("records")
+    if not isinstance(records, list):
         errors.append({"row": None, "column": "records", "message": _("records must be a list.")})
+    elif not limits.MIN_RECORDS <= len(records) <= limits.MAX_RECORDS:
+        errors.append({"row": None, "column": "records", "message": _(
+            "records must hold from %(least)d to %(most)d records; this one holds %(n)d.",
+            least=limits.MIN_RECORDS, most=limits.MAX_RECORDS, n=len(records))})
     if not isinstance(body.get("dry_run", False), bool):
         errors.append({"row": None, "column": "dry_run", "message": _("dry_run must be true or false.")})
     if errors:
@@ -253,9 +263,7 @@ def _int_arg(name: str, default: int, lo: int, hi: int) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not lo <= int(raw) <= hi:
-        return None
-    return int(raw)
+    return whole_number(raw, lo, hi)
 
 
 @bp.get("/campaigns/<int:campaign_id>/results")
@@ -271,11 +279,12 @@ def results(campaign_id: int):
             "Results can be read once the campaign is closed; it is %(state)s.", state=c.state.label))
     plan = c.plan_version.spec()
     most = current_app.config["API_PAGE_MAX"]
-    limit = _int_arg("limit", min(100, most), 1, most)
-    offset = _int_arg("offset", 0, 0, 10**9)
+    limit = _int_arg("limit", min(limits.DEFAULT_LIMIT, most), 1, most)
+    offset = _int_arg("offset", 0, 0, limits.OFFSET_MAX)
     if limit is None or offset is None:
         return problem(400, "invalid_parameter", _(
-            "limit must be a whole number from 1 to %(most)d and offset a whole number from 0.", most=most))
+            "limit must be a whole number from 1 to %(most)d and offset a whole number from 0 to %(last)d.",
+            most=most, last=limits.OFFSET_MAX))
     base = (select(Result, Person, Unit, Department.name)
             .join(Person, Person.id == Result.person_id).join(Unit, Unit.id == Person.unit_id)
             .outerjoin(Department, Department.id == Person.department_id)
@@ -308,4 +317,4 @@ def results(campaign_id: int):
 @public
 def openapi():
     from .openapi import document
-    return jsonify(document())
+    return jsonify(document(page_max=current_app.config["API_PAGE_MAX"]))

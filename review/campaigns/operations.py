@@ -6,7 +6,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select
 
-from ..core import audit
+from ..core import audit, numbers
 from ..core.errors import DomainError
 from ..extensions import db
 from ..org.models import LeaderRole, Person, Unit
@@ -110,10 +110,22 @@ def hand_entered_leaf(plan: Plan, code: str):
     return None
 
 
-def set_manual_entry(campaign: Campaign, person: Person, indicator: str, value: float, reason: str, *,
+def hand_value(plan: Plan, node, raw) -> float:
+    """The value typed for a hand-entered leaf: points from 0 to the item's maximum for a manual
+    item, a whole number of occurrences (review.core.numbers) for a bonus or deduction item."""
+    try:
+        if isinstance(node.source, ManualSource):
+            return numbers.parse_number(raw, field=node.name, minimum=0, maximum=plan.maxima()[node.code] + 1e-9)
+        return float(numbers.parse_count(raw, field=node.name))
+    except numbers.NumberInvalid as e:
+        raise DomainError(e.message) from None
+
+
+def set_manual_entry(campaign: Campaign, person: Person, indicator: str, value, reason: str, *,
                      rescore: bool = True) -> ManualEntry:
     """Points for a manual item, or occurrences for a bonus/deduction item, with a reason.
-    Bulk callers pass ``rescore=False`` and recompute once at the end."""
+    ``value`` is a number or the text typed. Bulk callers pass ``rescore=False`` and recompute
+    once at the end."""
     if not campaign.accepts_inputs:
         raise DomainError(_("The campaign is %(state)s: its inputs can no longer change.", state=campaign.state.label))
     if not db.session.get(CampaignSubject, (campaign.id, person.id)):
@@ -125,12 +137,7 @@ def set_manual_entry(campaign: Campaign, person: Person, indicator: str, value: 
     node = found[1]
     if not (reason or "").strip():
         raise DomainError(_("Every entry needs a reason."))
-    if isinstance(node.source, ManualSource):
-        maximum = plan.maxima()[indicator]
-        if not 0 <= value <= maximum + 1e-9:
-            raise DomainError(_("%(name)s is worth 0 to %(max)s points.", name=node.name, max=f"{maximum:g}"))
-    elif value < 0 or value != int(value):
-        raise DomainError(_("Occurrences are a whole number from 0."))
+    value = hand_value(plan, node, value)
     entry = db.session.scalar(select(ManualEntry).where(
         ManualEntry.campaign_id == campaign.id, ManualEntry.person_id == person.id, ManualEntry.indicator == indicator))
     if entry is None:

@@ -193,9 +193,9 @@ def enter(campaign_id: int, code: str):
             if raw == "":
                 continue
             try:
-                number = float(raw)
-            except ValueError:
-                errors[p.id] = _("%(value)s is not a number.", value=raw)
+                number = ops.hand_value(plan, node, raw)
+            except DomainError as e:
+                errors[p.id] = e.message
                 continue
             before = existing.get(p.id)
             if before is not None and before.value == number and before.reason == reason:

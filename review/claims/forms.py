@@ -3,18 +3,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
+from ..core.numbers import CountField
 from ..evidence.forms import evidence_field
 from .operations import DESCRIPTION_MAX, NOTE_MAX, TITLE_MAX, claimable_items, deduction_items
 
 
-def _occurrences() -> IntegerField:
-    whole = _l("The number of occurrences is a whole number from 1.")
-    return IntegerField(_l("Number of occurrences"), default=1,
-                        validators=[DataRequired(whole), NumberRange(min=1, message=whole)],
-                        render_kw={"inputmode": "numeric", "min": 1})
+def _occurrences() -> CountField:
+    return CountField(_l("Number of occurrences"), default=1, minimum=1)
 
 
 class ClaimForm(FlaskForm):

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from ..auth.models import User
 from ..campaigns.rescoring import rescore
 from ..campaigns.models import Campaign, CampaignState, CampaignSubject
-from ..core import audit
+from ..core import audit, numbers
 from ..core.access import Role
 from ..core.errors import DomainError
 from ..core.timeutil import utcnow
@@ -170,12 +170,9 @@ def _note(value: str | None, required: str | None = None) -> str:
 
 def _occurrences(value) -> int:
     try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise DomainError(_("The number of occurrences is a whole number from 1."))
-    if number < 1 or number != int(number):
-        raise DomainError(_("The number of occurrences is a whole number from 1."))
-    return int(number)
+        return numbers.parse_count(value, field=_("Number of occurrences"), minimum=1)
+    except numbers.NumberInvalid as e:
+        raise DomainError(e.message) from None
 
 
 def _subject(campaign: Campaign, person: Person) -> None:

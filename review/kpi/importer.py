@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -21,7 +20,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..campaigns.models import Campaign, CampaignSubject
-from ..core import audit, upload
+from ..core import audit, numbers, upload
+from ..core.quoting import clip
 from ..core.upload import RowError
 from ..core.upload import cell_text as _cell_text
 from ..core.timeutil import utcnow
@@ -68,33 +68,28 @@ def measure_titles(measures: Iterable[Measure]) -> dict[str, str]:
 
 
 def parse_value(m: Measure, raw: Any) -> tuple[float | None, str | None]:
-    """(value, None) when ``raw`` is a valid value of the measure, else (None, the problem)."""
-    if isinstance(raw, bool):
-        return None, _("%(value)s is not a number.", value=raw)
-    if isinstance(raw, (int, float)):
-        value = float(raw)
-    else:
-        text = str(raw).strip().replace(",", "").replace("，", "")
-        try:
-            value = float(text)
-        except ValueError:
-            if text.endswith("%"):
-                return None, _("%(value)s is not a number: write the percentage without %% (e.g. 85).",
-                               value=raw)
-            return None, _("%(value)s is not a number.", value=raw)
-    if not math.isfinite(value):
-        return None, _("%(value)s is not a number.", value=raw)
+    """(value, None) when ``raw`` is a valid value of the measure, else (None, the problem).
+    Read by review.core.numbers: finite, and within ±VALUE_LIMIT where the plan declares no bound."""
+    try:
+        value = numbers.to_float(raw, field=m.name)
+    except numbers.NumberInvalid as e:
+        if isinstance(raw, str) and raw.strip().endswith("%"):
+            return None, _("%(value)s is not a number: write the percentage without %% (e.g. 85).",
+                           value=clip(raw.strip(), 30))
+        return None, e.message
     if m.integer and not value.is_integer():
         return None, _("%(measure)s is a whole number, not %(value)s.", measure=m.name, value=_fmt(value))
-    if (m.min is not None and value < m.min) or (m.max is not None and value > m.max):
-        if m.max is None:
+    low = m.min if m.min is not None else -numbers.VALUE_LIMIT
+    high = m.max if m.max is not None else numbers.VALUE_LIMIT
+    if not low <= value <= high:
+        if m.min is not None and m.max is not None:
+            return None, _("%(value)s is outside %(min)s–%(max)s, the range of %(measure)s.",
+                           value=_fmt(value), min=_fmt(m.min), max=_fmt(m.max), measure=m.name)
+        if value < low:
             return None, _("%(value)s is below %(min)s, the least %(measure)s may be.",
-                           value=_fmt(value), min=_fmt(m.min), measure=m.name)
-        if m.min is None:
-            return None, _("%(value)s is above %(max)s, the most %(measure)s may be.",
-                           value=_fmt(value), max=_fmt(m.max), measure=m.name)
-        return None, _("%(value)s is outside %(min)s–%(max)s, the range of %(measure)s.",
-                       value=_fmt(value), min=_fmt(m.min), max=_fmt(m.max), measure=m.name)
+                           value=_fmt(value), min=_fmt(low), measure=m.name)
+        return None, _("%(value)s is above %(max)s, the most %(measure)s may be.",
+                       value=_fmt(value), max=_fmt(high), measure=m.name)
     return value, None
 
 

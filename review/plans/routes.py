@@ -13,7 +13,7 @@ from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import SubmitField
 
-from ..core import upload
+from ..core import safe_json, upload
 from ..core.access import Role, roles
 from ..extensions import db
 from .models import PlanVersion, StoredPlan
@@ -126,9 +126,10 @@ def edit(version_id: int):
 @roles(*EDITORS)
 def validate():
     """Live validation for the tree editor: the same reader as for files."""
-    data = request.get_json(silent=True)
-    if data is None:
-        abort(400)
+    try:
+        data = safe_json.request_json(request)
+    except safe_json.JsonProblem as exc:
+        return jsonify(problems=[exc.message], summary=""), 400
     try:
         plan = parse_plan(data)
     except PlanInvalid as exc:
@@ -148,10 +149,10 @@ def save(version_id: int):
         if use_yaml:
             plan = load_plan(yaml_text)
         else:
-            document = json.loads(raw_document)
+            document = safe_json.loads(raw_document)
             plan = parse_plan(document)
-    except (PlanInvalid, ValueError) as exc:
-        problems = exc.problems if isinstance(exc, PlanInvalid) else [_("The editor sent something unreadable.")]
+    except (PlanInvalid, safe_json.JsonProblem) as exc:
+        problems = exc.problems if isinstance(exc, PlanInvalid) else [exc.message]
         return render_template("plans/edit.html", version=version,
                                document=document if document is not None else plan_to_dict(version.spec()),
                                yaml_text=yaml_text or dump_plan(version.spec()), problems=problems,

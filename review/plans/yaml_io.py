@@ -5,11 +5,15 @@ Reading collects every problem, each named by the node's path
 plan only when there are none."""
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
 import yaml
 from flask_babel import gettext as _
+
+from ..core import safe_yaml
+from ..core.quoting import label_of, quoted
 
 from .scales import SHIPPED
 from .spec import (COMPARE_WITHIN, RATER_GROUPS, REGISTERS, ROLLUPS, Appraises, BallotSource, BonusSource,
@@ -54,6 +58,16 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
+def _finite_number(value) -> bool:
+    """A number a plan can compute with: not a boolean, nan or infinity, nor an integer beyond floats."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 class _Reader:
     def __init__(self):
         self.problems: list[str] = []
@@ -65,7 +79,7 @@ class _Reader:
         """A misspelt key would silently do nothing (an uncapped item): refuse it."""
         for key in data:
             if key not in allowed:
-                self.bad(where, _("unknown key %(key)r (allowed: %(allowed)s)", key=key,
+                self.bad(where, _("unknown key %(key)r (allowed: %(allowed)s)", key=quoted(key),
                                   allowed=", ".join(sorted(allowed))))
 
     def number(self, data: dict, key: str, where: str, *, required: bool = False, minimum: float | None = None):
@@ -74,8 +88,8 @@ class _Reader:
             if required:
                 self.bad(where, _("%(key)s is required", key=key))
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.bad(where, _("%(key)s must be a number, not %(value)r", key=key, value=value))
+        if not _finite_number(value):
+            self.bad(where, _("%(key)s must be a number, not %(value)r", key=key, value=quoted(value)))
             return None
         if minimum is not None and value < minimum:
             self.bad(where, _("%(key)s must be at least %(min)s", key=key, min=_fmt(minimum)))
@@ -97,7 +111,7 @@ class _Reader:
             self.bad("year", _("year must be a whole number such as 2025"))
         mode = data.get("mode", "weights")
         if mode not in ("weights", "points"):
-            self.bad("mode", _("mode must be weights or points, not %(value)r", value=mode))
+            self.bad("mode", _("mode must be weights or points, not %(value)r", value=quoted(mode)))
             mode = "weights"
         scales = self.scales(data.get("scales") or {})
         known_scales = {**SHIPPED, **scales}
@@ -130,15 +144,16 @@ class _Reader:
                 src = node.source
                 if isinstance(src, KpiSource) and src.method == "relative" and src.base is not None \
                         and src.base > maxima[node.code] + TOLERANCE:
-                    self.bad(path_label(path), _("base %(base)s is more than the item's %(max)s points",
-                                                 base=_fmt(src.base), max=_fmt(maxima[node.code])))
+                    self.bad(path_label(tuple(map(label_of, path))),
+                             _("base %(base)s is more than the item's %(max)s points", base=_fmt(src.base),
+                               max=_fmt(maxima[node.code])))
         if any(r.top is not None for r in plan.grades) and not plan.tie_break:
             self.bad("grades › tie_break", _("rank quotas need a declared tie-break (indicator codes, then "
                                              "staff_no for a last resort)"))
             all_codes = {n.code for _, n in plan.walk()}
             for code in plan.tie_break:
                 if code not in all_codes and code != "staff_no":
-                    self.bad("grades › tie_break", _("unknown indicator %(code)s", code=code))
+                    self.bad("grades › tie_break", _("unknown indicator %(code)s", code=label_of(code)))
         return plan
 
     def strings(self, value, where) -> list[str]:
@@ -156,12 +171,13 @@ class _Reader:
         cats = self.strings(data.get("categories"), "appraises › categories")
         for c in cats:
             if c not in ("quota", "assistant", "admin"):
-                self.bad("appraises › categories", _("unknown category %(code)s (quota, assistant, admin)", code=c))
+                self.bad("appraises › categories",
+                         _("unknown category %(code)s (quota, assistant, admin)", code=label_of(c)))
         roles = self.strings(data.get("leader_roles"), "appraises › leader_roles")
         for r in roles:
             if r not in ("chief", "deputy", "member", "head"):
                 self.bad("appraises › leader_roles",
-                         _("unknown leader role %(code)s (chief, deputy, member, head)", code=r))
+                         _("unknown leader role %(code)s (chief, deputy, member, head)", code=label_of(r)))
         unit = data.get("unit")
         return Appraises(tuple(cats), tuple(roles), str(unit) if unit is not None else None)
 
@@ -186,10 +202,10 @@ class _Reader:
             self.bad("measures", _("must be a mapping of measure codes"))
             return out
         for code, spec in data.items():
-            where = f"measures › {code}"
+            where = f"measures › {label_of(code)}"
             if not isinstance(code, str) or not CODE.match(code):
                 self.bad(where, _("code %(code)r must be lower-case letters, digits and _ (starting with a letter)",
-                                  code=code))
+                                  code=quoted(code)))
                 continue
             if not isinstance(spec, dict) or not isinstance(spec.get("name"), str) or not spec["name"].strip():
                 self.bad(where, _("a measure needs a name (the column title of KPI sheets)"))
@@ -207,7 +223,8 @@ class _Reader:
                                 lo if "min" in spec else 0.0, hi, integer is True)
         names = [m.name for m in out.values()]
         for name in {n for n in names if names.count(n) > 1}:
-            self.bad("measures", _("two measures are named %(name)s: sheet columns must be told apart", name=name))
+            self.bad("measures", _("two measures are named %(name)s: sheet columns must be told apart",
+                                   name=label_of(name)))
         return out
 
     def scales(self, data) -> dict[str, Scale]:
@@ -216,7 +233,7 @@ class _Reader:
             self.bad("scales", _("must be a mapping of scale codes"))
             return out
         for code, spec in data.items():
-            where = f"scales › {code}"
+            where = f"scales › {label_of(code)}"
             if not isinstance(spec, dict) or not isinstance(spec.get("levels"), list) or len(spec["levels"]) < 2:
                 self.bad(where, _("a scale needs at least two levels"))
                 continue
@@ -239,7 +256,7 @@ class _Reader:
             self.bad(path_label(parent) or "indicators", _("each indicator must be a mapping"))
             return None
         name = data.get("name")
-        path = parent + (str(name) if name else "?",)
+        path = parent + (label_of(name) if name else "?",)
         where = path_label(path)
         if not isinstance(name, str) or not name.strip():
             self.bad(where, _("the indicator needs a name"))
@@ -247,7 +264,7 @@ class _Reader:
         code = data.get("code")
         if not isinstance(code, str) or not CODE.match(code):
             self.bad(where, _("code %(code)r must be lower-case letters, digits and _ (starting with a letter)",
-                              code=code))
+                              code=quoted(code)))
         elif code in codes:
             self.bad(where, _("code %(code)s is used twice", code=code))
         else:
@@ -297,7 +314,7 @@ class _Reader:
             else:
                 for group, weight in groups.items():
                     if group not in RATER_GROUPS:
-                        self.bad(where, _("unknown rater group %(group)s (%(known)s)", group=group,
+                        self.bad(where, _("unknown rater group %(group)s (%(known)s)", group=label_of(group),
                                           known=", ".join(RATER_GROUPS)))
                     w = self.number(groups, group, where, required=True, minimum=0)
                     if w is not None:
@@ -307,7 +324,8 @@ class _Reader:
                     self.bad(where, _("rater group weights sum to %(sum)s, not 100", sum=_fmt(total)))
             scale = data.get("scale")
             if scale not in scales:
-                self.bad(where, _("unknown scale %(scale)r (%(known)s)", scale=scale, known=", ".join(sorted(scales))))
+                self.bad(where, _("unknown scale %(scale)r (%(known)s)", scale=quoted(scale),
+                                  known=label_of(", ".join(sorted(map(str, scales))), 200)))
             mapping = data.get("mapping", "ratio")
             if mapping not in ("ratio", "range"):
                 self.bad(where, _("mapping must be ratio or range"))
@@ -319,7 +337,7 @@ class _Reader:
             bands = []
             for i, band in enumerate(data.get("bands") or [], start=1):
                 if (not isinstance(band, list) or len(band) != 2
-                        or not all(isinstance(x, (int, float)) for x in band) or not 0 <= band[1] <= 1):
+                        or not all(_finite_number(x) for x in band) or not 0 <= band[1] <= 1):
                     self.bad(where, _("band %(n)d must be [minimum index, fraction from 0 to 1]", n=i))
                 else:
                     bands.append((float(band[0]), float(band[1])))
@@ -335,7 +353,8 @@ class _Reader:
             if not isinstance(measure, str) or not CODE.match(measure):
                 self.bad(where, _("a KPI source names its measure (lower-case code)"))
             if method not in KPI_PARAMS:
-                self.bad(where, _("unknown KPI method %(m)r (%(known)s)", m=method, known=", ".join(KPI_PARAMS)))
+                self.bad(where, _("unknown KPI method %(m)r (%(known)s)", m=quoted(method),
+                                  known=", ".join(KPI_PARAMS)))
                 return None
             values = {}
             for key in KPI_PARAMS[method]:
@@ -365,7 +384,8 @@ class _Reader:
             cls = BonusSource if kind == "bonus" else DeductionSource
             register = data.get("register")
             if register is not None and register not in REGISTERS:
-                self.bad(where, _("unknown register %(r)r (%(known)s)", r=register, known=", ".join(REGISTERS)))
+                self.bad(where, _("unknown register %(r)r (%(known)s)", r=quoted(register),
+                                  known=", ".join(REGISTERS)))
                 register = None
             level = data.get("level")
             if level is not None and register is None:
@@ -373,7 +393,8 @@ class _Reader:
             return cls(per or 0.0, cap, register=register, level=str(level) if level is not None else None)
         if kind == "manual":
             return ManualSource()
-        self.bad(where, _("unknown source type %(t)r (ballot, survey, kpi, bonus, deduction, manual)", t=kind))
+        self.bad(where, _("unknown source type %(t)r (ballot, survey, kpi, bonus, deduction, manual)",
+                          t=quoted(kind)))
         return None
 
     def grades(self, data) -> tuple[GradeRule, ...]:
@@ -451,7 +472,7 @@ class _Reader:
             self.bad(where, _("%(what)s sum to %(sum)s, not 100", what=label, sum=_fmt(total)))
         for n in nodes:
             if n.children:
-                self._weights(n.children, path + (n.name,))
+                self._weights(n.children, path + (label_of(n.name),))
 
     def _points(self, nodes, path) -> None:
         for n in nodes:
@@ -459,10 +480,10 @@ class _Reader:
                 counted = self._counted(n.children)
                 total = sum(c.points or 0 for c in counted)
                 if abs(total - (n.points or 0)) > TOLERANCE:
-                    self.bad(path_label(path + (n.name,)),
+                    self.bad(path_label(path + (label_of(n.name),)),
                              _("children's points sum to %(sum)s, not %(points)s", sum=_fmt(total),
                                points=_fmt(n.points or 0)))
-                self._points(n.children, path + (n.name,))
+                self._points(n.children, path + (label_of(n.name),))
 
 
 def parse_plan(data: Any) -> Plan:
@@ -475,12 +496,11 @@ def parse_plan(data: Any) -> Plan:
 
 
 def load_plan(text: str) -> Plan:
+    """A plan from YAML written by a user: read within the bounds of review.core.safe_yaml."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = _("line %(n)d", n=mark.line + 1) if mark else ""
-        raise PlanInvalid([f"{where}: {getattr(exc, 'problem', exc)}" if where else str(exc)]) from exc
+        data = safe_yaml.load(text)
+    except safe_yaml.YamlProblem as exc:
+        raise PlanInvalid([exc.message]) from None
     return parse_plan(data)
 
 

@@ -60,6 +60,9 @@ from typing import Any
 import yaml
 from flask_babel import gettext as _
 
+from ..core import safe_yaml
+from ..core.quoting import label_of, quoted
+
 from .spec import CHOICE_KINDS, CONDITION_KINDS, INDEX_KINDS, KINDS, TARGETS, Option, Question, Questionnaire, \
     Section, ShowIf
 
@@ -104,7 +107,7 @@ class _Reader:
             return False
         for key in data:
             if key not in allowed:
-                self.bad(where, _("unknown key %(key)r (allowed: %(allowed)s)", key=key,
+                self.bad(where, _("unknown key %(key)r (allowed: %(allowed)s)", key=quoted(key),
                                   allowed=", ".join(sorted(allowed))))
         return True
 
@@ -116,14 +119,15 @@ class _Reader:
             return None
         if not isinstance(value, str):
             # YAML reads yes/no as booleans and 12 as a number; say how to keep them as text.
-            self.bad(where, _("%(key)s must be text, not %(value)r (put it in quotes)", key=key, value=value))
+            self.bad(where, _("%(key)s must be text, not %(value)r (put it in quotes)", key=key,
+                              value=quoted(value)))
             return None
         return value.strip()
 
     def flag(self, data: dict, key: str, where: str, default: bool) -> bool:
         value = data.get(key, default)
         if not isinstance(value, bool):
-            self.bad(where, _("%(key)s must be true or false, not %(value)r", key=key, value=value))
+            self.bad(where, _("%(key)s must be true or false, not %(value)r", key=key, value=quoted(value)))
             return default
         return value
 
@@ -140,7 +144,7 @@ class _Reader:
             self.bad("", _("target is required (%(known)s)", known=", ".join(TARGETS)))
         elif target not in TARGETS:
             self.bad("", _("target must be one of %(known)s, not %(value)r", known=", ".join(TARGETS),
-                           value=target))
+                           value=quoted(target)))
         title = self.text(data, "title", "", required=True)
         title_en, intro, intro_en = (self.text(data, key, "") for key in ("title_en", "intro", "intro_en"))
         raw_sections = data.get("sections")
@@ -158,7 +162,7 @@ class _Reader:
     def section(self, data: Any, n: int) -> Section | None:
         # Sections are named by their title; an untitled one by its place.
         title = data.get("title") if isinstance(data, dict) else None
-        where = title.strip() if isinstance(title, str) and title.strip() else _("section %(n)d", n=n)
+        where = label_of(title.strip()) if isinstance(title, str) and title.strip() else _("section %(n)d", n=n)
         if not self.mapping(data, SECTION_KEYS, where, _("a section")):
             return None
         title = self.text(data, "title", where, required=True)
@@ -172,7 +176,7 @@ class _Reader:
 
     def question(self, data: Any, section: str, n: int) -> Question | None:
         code = data.get("code") if isinstance(data, dict) else None
-        where = _path(section, code if isinstance(code, str) and code else _("question %(n)d", n=n))
+        where = _path(section, label_of(code) if isinstance(code, str) and code else _("question %(n)d", n=n))
         if not self.mapping(data, QUESTION_KEYS, where, _("a question")):
             return None
         before = len(self.problems)
@@ -181,7 +185,8 @@ class _Reader:
         if kind is None:
             self.bad(where, _("kind is required (%(known)s)", known=", ".join(KINDS)))
         elif kind not in KINDS:
-            self.bad(where, _("kind must be one of %(known)s, not %(value)r", known=", ".join(KINDS), value=kind))
+            self.bad(where, _("kind must be one of %(known)s, not %(value)r", known=", ".join(KINDS),
+                              value=quoted(kind)))
         text = self.text(data, "text", where, required=True)
         text_en = self.text(data, "text_en", where)
         required = self.flag(data, "required", where, True)
@@ -206,7 +211,7 @@ class _Reader:
             return False
         if not isinstance(code, str) or not CODE.match(code):
             self.bad(where, _("code %(code)r must be lower-case letters, digits and _, starting with a letter, "
-                              "at most 40", code=code))
+                              "at most 40", code=quoted(code)))
             return False
         if code in RESERVED_CODES:
             self.bad(where, _("%(code)s is a name the answer form uses itself; choose another code", code=code))
@@ -256,11 +261,11 @@ class _Reader:
             # yes, no, on, off, true, false and numbers are not strings to YAML: the author's
             # "no" arrives as False, and nothing here can tell what they typed.
             self.bad(where, _("%(what)s %(value)r is not text: put it in quotes, e.g. \"yes\"", what=what,
-                              value=code))
+                              value=quoted(code)))
             return False
         if not OPTION_CODE.match(code):
             self.bad(where, _("%(what)s %(value)r must be lower-case letters, digits and _, at most 40",
-                              what=what, value=code))
+                              what=what, value=quoted(code)))
             return False
         return True
 
@@ -276,7 +281,7 @@ class _Reader:
         if target is None:
             # A refused question is already listed; a second line about it would only add noise.
             if ref not in self.refused:
-                self.bad(where, _("%(code)s is not an earlier question", code=ref))
+                self.bad(where, _("%(code)s is not an earlier question", code=label_of(ref)))
             return None
         if target.kind not in CONDITION_KINDS:
             self.bad(where, _("%(code)s is a %(kind)s question; a condition can only test satisfaction, rating, "
@@ -297,8 +302,8 @@ class _Reader:
             elif target.kind in CHOICE_KINDS and not self.option_code(value, where, _("value")):
                 continue
             if not isinstance(value, str) or value not in valid:
-                self.bad(where, _("%(value)r is not a choice of %(code)s (%(valid)s)", value=value, code=target.code,
-                                  valid=", ".join(valid)))
+                self.bad(where, _("%(value)r is not a choice of %(code)s (%(valid)s)", value=quoted(value),
+                                  code=target.code, valid=", ".join(valid)))
                 continue
             out.append(value)
         return tuple(out)
@@ -315,12 +320,11 @@ def parse_questionnaire(data: Any) -> Questionnaire:
 
 
 def load_questionnaire(text: str) -> Questionnaire:
+    """A questionnaire from YAML written by a user: read within the bounds of review.core.safe_yaml."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = _("line %(n)d", n=mark.line + 1) if mark else ""
-        raise QuestionnaireInvalid([f"{where}: {getattr(exc, 'problem', exc)}" if where else str(exc)]) from exc
+        data = safe_yaml.load(text)
+    except safe_yaml.YamlProblem as exc:
+        raise QuestionnaireInvalid([exc.message]) from None
     return parse_questionnaire(data)
 
 
