@@ -73,6 +73,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from . import ids
+    ids.init_app(app)  # before any route is added: <int:...> ids are bounded to 1..2**31-1 (ids.MAX_ID)
     from .api.pages import bp as api_keys_bp
     from .api.routes import bp as api_bp
     from .auth.routes import bp as auth_bp

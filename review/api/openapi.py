@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from copy import deepcopy
 
+from . import limits
+
 VERSION = "1.0.0"
 
 
@@ -90,10 +92,13 @@ SCHEMAS = {
                    "additionalProperties": _nullable({"type": ["number", "string"]})},
     }),
     "BatchRequest": _object({
-        "batch_id": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,99}$",
+        "batch_id": {"type": "string", "minLength": 1, "maxLength": limits.BATCH_ID_MAX,
+                     "pattern": f"^{limits.BATCH_ID_PATTERN}$",
                      "description": "Chosen by the client, unique per campaign: the same id sent again with the "
                                     "same records is answered from the first time and written once."},
-        "records": {"type": "array", "items": _ref("BatchRecord"), "maxItems": 50000},
+        "records": {"type": "array", "items": _ref("BatchRecord"), "minItems": limits.MIN_RECORDS,
+                    "maxItems": limits.MAX_RECORDS,
+                    "description": "At least one record (an empty batch is refused: it would write nothing)."},
         "dry_run": {**BOOLEAN, "default": False,
                     "description": "Check and preview the changes; write nothing."},
     }, required=["batch_id", "records"]),
@@ -168,7 +173,9 @@ _detail["properties"].update({
 _detail["required"] = list(_detail["properties"])
 SCHEMAS["CampaignDetail"] = _detail
 
-CAMPAIGN_ID = {"name": "campaign_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+CAMPAIGN_ID = {"name": "campaign_id", "in": "path", "required": True,
+               "schema": {"type": "integer", "format": limits.ID_FORMAT, "minimum": limits.ID_MIN, "maximum": limits.ID_MAX},
+               "description": "Any other number answers 404, as a campaign that does not exist."}
 COMMON = {
     "401": _error("No key, an unknown or revoked key (with `WWW-Authenticate: Bearer`)."),
     "429": _error("Too many requests for this key (REVIEW_API_RATE_LIMIT)."),
@@ -177,8 +184,8 @@ COMMON = {
 NOT_FOUND = {"404": _error("No such campaign, or not visible to this key.")}
 
 
-def document() -> dict:
-    """The OpenAPI document (a fresh copy each time)."""
+def document(page_max: int = 1000) -> dict:
+    """The OpenAPI document (a fresh copy each time); ``page_max`` is the app's REVIEW_API_PAGE_MAX."""
     return deepcopy({
         "openapi": "3.1.0",
         "info": {
@@ -244,10 +251,11 @@ def document() -> dict:
                 "parameters": [
                     CAMPAIGN_ID,
                     {"name": "limit", "in": "query", "required": False,
-                     "schema": {"type": "integer", "minimum": 1, "default": 100},
-                     "description": "People per page, at most REVIEW_API_PAGE_MAX (1000)."},
+                     "schema": {"type": "integer", "minimum": 1, "maximum": page_max,
+                                "default": min(limits.DEFAULT_LIMIT, page_max)},
+                     "description": f"People per page, at most REVIEW_API_PAGE_MAX ({page_max})."},
                     {"name": "offset", "in": "query", "required": False,
-                     "schema": {"type": "integer", "minimum": 0, "default": 0}},
+                     "schema": {"type": "integer", "minimum": 0, "maximum": limits.OFFSET_MAX, "default": 0}},
                 ],
                 "responses": {
                     "200": _json(_ref("ResultsPage"), "One page of results."),

@@ -170,6 +170,22 @@ def campaign(campaign_id: int):
                     "measures": [_measure(m) for m in plan.spec().kpi_measures()]})
 
 
+def _nul_errors(records: list) -> list[dict]:
+    """Text with a NUL character cannot be stored or looked up (PostgreSQL refuses it outright)."""
+    errors = []
+    for row, rec in enumerate(records, start=1):
+        if not isinstance(rec, dict):
+            continue
+        values = rec.get("values") if isinstance(rec.get("values"), dict) else {}
+        texts = [("staff_no", rec.get("staff_no"))] + [(str(k), k) for k in values] + list(values.items())
+        for column, text in texts:
+            if isinstance(text, str) and "\x00" in text:
+                errors.append({"row": row, "column": column.replace("\x00", ""),
+                               "message": _("Text may not contain the NUL character.")})
+                break
+    return errors
+
+
 def _batch_request() -> tuple[dict | None, object]:
     """The body of a batch push, or (None, the error response)."""
     if not request.is_json:
@@ -195,6 +211,8 @@ def _batch_request() -> tuple[dict | None, object]:
         errors.append({"row": None, "column": "records", "message": _(
             "records must hold from %(least)d to %(most)d records; this one holds %(n)d.",
             least=limits.MIN_RECORDS, most=limits.MAX_RECORDS, n=len(records))})
+    else:
+        errors += _nul_errors(records)
     if not isinstance(body.get("dry_run", False), bool):
         errors.append({"row": None, "column": "dry_run", "message": _("dry_run must be true or false.")})
     if errors:

@@ -19,6 +19,7 @@ from ..core import audit
 from ..core.access import Role, public, require_unit_access, roles
 from ..core.errors import DomainError
 from ..extensions import db, limiter
+from ..ids import query_id, whole_number
 from ..org.models import Department, Person, Unit
 from ..org.queries import visible_units
 from . import browse, builds
@@ -85,7 +86,8 @@ class Page:
 
 def _paginate(stmt) -> Page:
     per_page = current_app.config["PAGE_SIZE"]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    # Not a page number (or past any real one: its offset would overflow the database) → the first.
+    page = whole_number(request.args.get("page"), 1, 10**9) or 1
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     return Page([tuple(r) for r in rows], page, per_page, total)
@@ -128,9 +130,9 @@ def _damaged(e: browse.Damaged):
 @roles(*READERS)
 def index():
     units = visible_units(current_user)
-    unit_id = request.args.get("unit", type=int)
+    unit_id = query_id("unit")
     unit = next((u for u in units if u.id == unit_id), None)
-    year = request.args.get("year", type=int)
+    year = query_id("year")
     q = (request.args.get("q") or "").strip()[:50]
     page = _paginate(browse.person_years(current_user, unit_path=unit.path if unit else None, year=year, q=q))
     versions = browse.versions_of([(pid, y) for pid, y, _latest in page.items])

@@ -13,6 +13,7 @@ from ..campaigns.routes import READERS, _campaign
 from ..core.access import roles
 from ..core.spreadsheet import XLSX, workbook
 from ..extensions import db
+from ..ids import query_id
 from ..org.models import Department, Person
 from . import results
 from .models import Assignment, RaterGroup
@@ -37,7 +38,7 @@ def group_label(group: str, pooled: tuple[str, ...] = ()) -> str:
 @roles(*READERS)
 def overview(campaign_id: int):
     campaign = _campaign(campaign_id)
-    department = request.args.get("department", type=int)
+    department = query_id("department")
     stmt = _ratees(campaign)
     if department:
         stmt = stmt.where(Person.department_id == department)

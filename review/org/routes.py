@@ -7,6 +7,7 @@ from ..core.access import (DIRECTORY_EDITORS, DIRECTORY_READERS, Role, require_e
                            require_unit_access, roles)
 from ..core.errors import DomainError
 from ..extensions import db
+from ..ids import query_id
 from . import operations as ops
 from . import queries
 from .terminology import all_categories, all_role_labels
@@ -122,15 +123,15 @@ def department_rename(dept_id: int):
 def people():
     args = request.args
     q = (args.get("q") or "").strip()
-    unit_id = args.get("unit", type=int)
+    unit_id = query_id("unit")
     category = args.get("category") or None
     status = args.get("status", "active")
-    stmt = queries.search_people(current_user, q=q, unit_id=unit_id, department_id=args.get("department", type=int),
+    stmt = queries.search_people(current_user, q=q, unit_id=unit_id, department_id=query_id("department"),
                                  category=category, status=status)
     page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"])
     return render_template("org/people.html", page=page, q=q, unit_id=unit_id, category=category, status=status,
                            units=queries.visible_units(current_user), categories=all_categories(),
-                           department=args.get("department", type=int))
+                           department=query_id("department"))
 
 
 @bp.get("/people/<int:person_id>")

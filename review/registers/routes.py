@@ -21,6 +21,7 @@ from ..core.timeutil import local_today
 from ..evidence.forms import allow_evidence_uploads, uploads
 from ..evidence.storage import EvidenceRejected
 from ..extensions import db
+from ..ids import query_id
 from ..org.models import Department, Unit
 from ..org.queries import visible_units
 from . import operations as ops
@@ -57,7 +58,7 @@ def _unit(units: list[Unit]) -> Unit:
     """The unit asked for (?unit=), among those the user may see; else their first."""
     if not units:
         abort(403)
-    wanted = request.args.get("unit", type=int)
+    wanted = query_id("unit")
     if wanted is not None:
         return next((u for u in units if u.id == wanted), None) or abort(404)
     if current_user.role.scoped and current_user.scope_unit is not None:
@@ -93,8 +94,8 @@ def index():
 
 
 def _filters(kind: RegisterKind, unit: Unit) -> tuple[int | None, int | None]:
-    year = request.args.get("year", type=int)
-    department = request.args.get("department", type=int)
+    year = query_id("year")
+    department = query_id("department")
     return year, department
 
 
@@ -170,7 +171,7 @@ def delete(entry_id: int):
     if not FlaskForm().validate_on_submit():
         abort(400)
     kind = entry.kind
-    unit_id = request.form.get("unit", type=int)
+    unit_id = query_id("unit", request.form)
     try:
         ops.remove_entry(current_user, entry)
     except DomainError as e:

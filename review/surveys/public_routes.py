@@ -1,15 +1,19 @@
 """The public survey pages: no login, phone first, working without JavaScript, CSRF-protected.
 Secrets travel only in POST bodies (the QR code keeps its secret after "#"), never in a URL a log
-would keep; failed lookups are rate-limited per address and per code."""
+would keep; failed lookups are rate-limited per address."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from functools import lru_cache
+
+from flask import Blueprint, abort, current_app, get_template_attribute, render_template, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 
 from ..core.access import public
 from ..core.errors import DomainError
 from ..extensions import csrf, db, limiter
+from ..ids import query_id
 from . import answering
 from .models import Survey
 
@@ -20,22 +24,12 @@ def _refused() -> bool:
     return getattr(request, "_survey_refused", False)
 
 
-def _code_key() -> str:
-    # The limiter's storage (memory or Redis) must not hold the secret, nor a plain hash of a 50-bit
-    # code (brute-forceable): the same keyed digest the database keeps.
-    from ..core.tokens import digest
-    from .tokens import key
-    form = answering.normalize((request.form.get("code") or "").strip())
-    return "survey-code:" + (digest(form[1], key=key()).hex()[:32] if form else "none")
-
-
 def _limited(view):
-    # Per address: lookups of well-formed codes that match no token (guessing). Per code: every use
-    # of one code (lookup, corrections, sending) — a handful for a real person.
-    view = limiter.limit(lambda: current_app.config["SURVEY_LIMIT_PER_ADDRESS"], methods=["POST"],
+    # Per address: lookups of well-formed codes that match no token (guessing). Nothing is counted per
+    # code: a code counts once anyway, and a counter keyed by a code would time its use for whoever
+    # reads the limiter's storage (docs/anonymity.md).
+    return limiter.limit(lambda: current_app.config["SURVEY_LIMIT_PER_ADDRESS"], methods=["POST"],
                          deduct_when=lambda response: _refused())(view)
-    return limiter.limit(lambda: current_app.config["SURVEY_LIMIT_PER_CODE"], methods=["POST"], key_func=_code_key,
-                         exempt_when=lambda: answering.normalize((request.form.get("code") or "").strip()) is None)(view)
 
 
 def _open_key() -> str:
@@ -44,6 +38,18 @@ def _open_key() -> str:
 
 def _form() -> dict[str, list[str]]:
     return {k: request.form.getlist(k) for k in request.form if k not in ("csrf_token", "code", "send", "target")}
+
+
+@lru_cache(maxsize=64)
+def _blank_fields(q, lang: str) -> Markup:
+    # The questions as a blank form are the same for every token of a questionnaire: rendered once per
+    # process and language (the questionnaire is a frozen dataclass, hashed by its content).
+    return Markup(get_template_attribute("surveys/_questions.html", "questionnaire_fields")(q, lang, {}, {}))
+
+
+def _fields(q, lang: str, values: dict, errors: dict) -> Markup | None:
+    """The questions already rendered when nothing was typed yet; None: the template renders them."""
+    return None if values or errors else _blank_fields(q, lang)
 
 
 def _lang() -> str:
@@ -85,8 +91,9 @@ def answer():
         else:
             db.session.commit()
             return render_template("surveys/public/thanks.html", q=q, lang=_lang())
+    values = _form() if sending else {}
     return render_template("surveys/public/answer.html", q=q, lang=_lang(), secret=secret, errors=errors,
-                           values=_form() if "send" in request.form else {}, expired=expired,
+                           values=values, fields=_fields(q, _lang(), values, errors), expired=expired,
                            target_label=opened.batch.target_label, form=FlaskForm(), open_key=None,
                            targets=None), (422 if errors or expired else 200)
 
@@ -117,7 +124,7 @@ def open_link(key: str):
     expired = request.method == "POST" and not FlaskForm().validate_on_submit()
     if request.method == "POST" and not expired:
         try:
-            answering.submit_open(survey, request.form.get("target", type=int) or 0, _form())
+            answering.submit_open(survey, query_id("target", request.form) or 0, _form())
         except answering.Incomplete as e:
             db.session.rollback()
             errors = e.errors
@@ -131,6 +138,8 @@ def open_link(key: str):
             db.session.commit()
             request._survey_sent = True
             return render_template("surveys/public/thanks.html", q=q, lang=_lang(), again=True, open_key=key)
+    values = _form() if request.method == "POST" else {}
     return render_template("surveys/public/answer.html", q=q, lang=_lang(), secret=None, errors=errors,
-                           values=_form() if request.method == "POST" else {}, expired=expired, target_label=None,
-                           form=FlaskForm(), open_key=key, targets=choices), (422 if errors or expired else 200)
+                           values=values, fields=_fields(q, _lang(), values, errors), expired=expired,
+                           target_label=None, form=FlaskForm(), open_key=key, targets=choices), \
+        (422 if errors or expired else 200)

@@ -20,6 +20,7 @@ from ..core.access import Role, require_unit_access, roles
 from ..core.errors import DomainError
 from ..core.spreadsheet import CSV, XLSX
 from ..extensions import db
+from ..ids import query_id
 from ..org.models import Unit
 from ..org.queries import visible_units
 from ..utils import one_time_download
@@ -120,8 +121,8 @@ def index():
 def create():
     if not FlaskForm().validate_on_submit():
         abort(400)
-    version = db.session.get(QuestionnaireVersion, request.form.get("version", type=int) or 0)
-    unit = db.session.get(Unit, request.form.get("unit", type=int) or 0)
+    version = db.session.get(QuestionnaireVersion, query_id("version", request.form) or 0)
+    unit = db.session.get(Unit, query_id("unit", request.form) or 0)
     name = (request.form.get("name") or "").strip()
     if version is None or unit is None:
         flash(_("Choose a questionnaire and a unit."), "error")
@@ -130,7 +131,7 @@ def create():
     campaign = None
     if request.form.get("campaign"):
         from ..campaigns.models import Campaign
-        campaign = db.session.get(Campaign, request.form.get("campaign", type=int) or 0) or abort(404)
+        campaign = db.session.get(Campaign, query_id("campaign", request.form) or 0) or abort(404)
         require_unit_access(campaign.unit)
     try:
         survey = ops.create_survey(version, unit, name or f"{unit.name} · {version.questionnaire.name}", campaign)
