@@ -88,9 +88,8 @@ class Config:
     # Lookups of well-formed slip codes that match no slip (guessing). A meeting room may sit behind
     # one address; with 50-bit codes even thousands of guesses stand no chance.
     SLIP_LIMIT_PER_ADDRESS = os.environ.get("REVIEW_SLIP_LIMIT_ADDRESS", "100 per 10 minutes")
-    # Public surveys: failed token lookups per address and per code; open-link (kiosk) answers per address.
+    # Public surveys: failed token lookups per address; open-link (kiosk) answers per address.
     SURVEY_LIMIT_PER_ADDRESS = os.environ.get("REVIEW_SURVEY_LIMIT_ADDRESS", "100 per 10 minutes")
-    SURVEY_LIMIT_PER_CODE = os.environ.get("REVIEW_SURVEY_LIMIT_CODE", "10 per 10 minutes")
     SURVEY_LIMIT_OPEN_LINK = os.environ.get("REVIEW_SURVEY_LIMIT_OPEN_LINK", "120 per hour")
     # JSON API (/api/v1): requests per key, and the most results one page may hold.
     API_RATE_LIMIT = os.environ.get("REVIEW_API_RATE_LIMIT", "600 per minute")

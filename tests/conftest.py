@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from review import create_app
-from review.extensions import db
+from review.extensions import db, limiter
 
 from .factories import Factory
 
@@ -112,14 +112,18 @@ def _shared_app(_schema):
     """One application per database for the whole session: building one costs a tenth of a second, and
     its connection pool then serves every test. Each test gets the configuration back as it was built."""
     app = make_app(_schema)
-    yield app, dict(app.config)
+    # The limiter is one object for every application: an app built later with limits on (a test's own)
+    # leaves its settings there. Each test gets back the state this app set.
+    yield app, dict(app.config), dict(limiter.__dict__)
     with app.app_context():
         db.engine.dispose()
 
 
 @pytest.fixture
 def app(_shared_app, tmp_path):
-    app, config = _shared_app
+    app, config, limiter_state = _shared_app
+    limiter.__dict__.clear()
+    limiter.__dict__.update(limiter_state)
     app.instance_path = str(tmp_path / "instance")
     os.makedirs(app.instance_path, exist_ok=True)
     with app.app_context():

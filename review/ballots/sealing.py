@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from functools import lru_cache
 
 from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import hashes
@@ -12,9 +13,14 @@ from flask import current_app
 
 
 def _fernet() -> Fernet:
-    secret = current_app.config["SECRET_KEY"].encode()
+    return _fernet_for(current_app.config["SECRET_KEY"])
+
+
+@lru_cache(maxsize=4)
+def _fernet_for(secret_key: str) -> Fernet:
+    # Derived once per process, as the token keys are: every answer is sealed with it.
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"review-ballot-pool",
-               info=b"anonymous ballots v1").derive(secret)
+               info=b"anonymous ballots v1").derive(secret_key.encode())
     return Fernet(base64.urlsafe_b64encode(key))
 
 
