@@ -44,6 +44,16 @@ def reading_only():
         _reading.reset(token)
 
 
+@contextmanager
+def read_outside_transaction(engine: Engine):
+    """A connection for reads that need no transaction: PostgreSQL in autocommit (no BEGIN and ROLLBACK
+    round trips around one SELECT), SQLite in a deferred transaction (no write lock taken)."""
+    with reading_only(), engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
+
+
 def wants_write_lock() -> bool:
     """Requests with safe methods only read; everything else (POST, CLI, tests) may write."""
     if _reading.get():

@@ -20,9 +20,10 @@ from ..ballots.sealing import seal, unseal
 from ..core.errors import DomainError
 from ..core.timeutil import local_today
 from ..core.tokens import digest, parse_secret
+from ..database import read_outside_transaction
 from ..extensions import db
-from .models import (QuestionnaireVersion, Survey, SurveyAnswer, SurveyPoolEntry, SurveyResponse, SurveyState, SurveyToken, TargetKind,
-                     TokenBatch)
+from .models import (QuestionnaireVersion, Survey, SurveyAnswer, SurveyPoolEntry, SurveyResponse, SurveyState,
+                     SurveyToken, TargetKind, TokenBatch, questionnaire_from)
 from .spec import Questionnaire
 from .tokens import key
 
@@ -46,47 +47,63 @@ class Incomplete(DomainError):
 normalize = parse_secret
 
 
-@dataclass
+@dataclass(frozen=True)
 class Opened:
-    token: SurveyToken
-    batch: TokenBatch
-    survey: Survey
+    """A token that may be used now, with what answering needs of its batch and survey."""
+    token_id: object
+    survey_id: int
+    target_kind: TargetKind
+    target_id: int
+    target_label: str
+    document: dict
 
     @property
     def questionnaire(self) -> Questionnaire:
-        return self.survey.questionnaire_version.spec()
+        return questionnaire_from(self.document)
+
+
+# Plain columns rather than four ORM objects: a public answer page reads them on every request.
+_OPEN_COLUMNS = (SurveyToken.id, SurveyToken.used, TokenBatch.revoked, TokenBatch.valid_from, TokenBatch.valid_until,
+                 TokenBatch.target_kind, TokenBatch.target_id, TokenBatch.target_label, Survey.id, Survey.state,
+                 QuestionnaireVersion.document)
 
 
 def open_token(secret: str, *, for_answer: bool = False) -> Opened:
-    """The token a person typed or scanned, with its batch and survey, in one query. ``for_answer``:
-    the survey row is also share-locked until the answer commits (see :func:`_lock_open`)."""
+    """The token a person typed or scanned, with its batch, survey and questionnaire, in one query.
+
+    ``for_answer``: read in the session's transaction with the survey row share-locked until the answer
+    commits (see :func:`_share_locked`). Otherwise the page only shows the questions: one read outside
+    any transaction, which on PostgreSQL spares the BEGIN and ROLLBACK round trips and on SQLite takes
+    no write lock."""
     form = normalize(secret or "")
     row = None
     if form is not None:
         kind, value = form
         column = SurveyToken.code_digest if kind == "code" else SurveyToken.link_digest
-        # The questionnaire version comes along, so that reading the questions costs no query of its own.
-        query = (select(SurveyToken, TokenBatch, Survey, QuestionnaireVersion)
+        query = (select(*_OPEN_COLUMNS)
                  .join(TokenBatch, TokenBatch.id == SurveyToken.batch_id)
                  .join(Survey, Survey.id == TokenBatch.survey_id)
                  .join(QuestionnaireVersion, QuestionnaireVersion.id == Survey.questionnaire_version_id)
                  .where(column == digest(value, key=key())))
         if for_answer:
-            query = _share_locked(query)
-        row = db.session.execute(query).first()
+            row = db.session.execute(query.with_for_update(read=True, of=Survey)).first()
+        else:
+            with read_outside_transaction(db.engine) as conn:
+                row = conn.execute(query).first()
     if row is None:
         raise TokenRefused("unknown", _("This code was not found. Please check it and type it again."))
-    token, batch, survey, _version = row
+    (token_id, used, revoked, valid_from, valid_until, target_kind, target_id, target_label, survey_id, state,
+     document) = row
     today = local_today()
-    if token.used:
+    if used:
         raise TokenRefused("used", _("This code has already been used. Thank you: each code counts once."))
-    if batch.revoked:
+    if revoked:
         raise TokenRefused("revoked", _("This code has been withdrawn."))
-    if survey.state is not SurveyState.OPEN or (batch.valid_until and today > batch.valid_until):
+    if state is not SurveyState.OPEN or (valid_until and today > valid_until):
         raise TokenRefused("expired", _("This survey is no longer open to answers."))
-    if batch.valid_from and today < batch.valid_from:
-        raise TokenRefused("early", _("This code can be used from %(day)s.", day=batch.valid_from.isoformat()))
-    return Opened(token, batch, survey)
+    if valid_from and today < valid_from:
+        raise TokenRefused("early", _("This code can be used from %(day)s.", day=valid_from.isoformat()))
+    return Opened(token_id, survey_id, target_kind, target_id, target_label, document)
 
 
 def _share_locked(query):
@@ -96,8 +113,8 @@ def _share_locked(query):
     return query.with_for_update(read=True, of=Survey).execution_options(populate_existing=True)
 
 
-def _sealed(survey: Survey, kind: TargetKind, target_id: int, answers: dict, verified: bool) -> dict:
-    return {"id": random_id(), "survey_id": survey.id, "sealed": seal({
+def _sealed(survey_id: int, kind: TargetKind, target_id: int, answers: dict, verified: bool) -> dict:
+    return {"id": random_id(), "survey_id": survey_id, "sealed": seal({
         "kind": kind.value, "target": target_id, "verified": verified, "answers": answers})}
 
 
@@ -107,24 +124,23 @@ def _lock_open(survey_id: int) -> None:
         raise TokenRefused("expired", _("This survey is no longer open to answers."))
 
 
-def submit(secret: str, form: dict[str, list[str]]) -> Survey:
+def submit(secret: str, form: dict[str, list[str]]) -> None:
     """Answer with a token: all questions checked first; then the token is spent exactly once."""
-    return submit_opened(open_token(secret, for_answer=True), form)
+    submit_opened(open_token(secret, for_answer=True), form)
 
 
-def submit_opened(opened: Opened, form: dict[str, list[str]]) -> Survey:
+def submit_opened(opened: Opened, form: dict[str, list[str]]) -> None:
     """Answer with a token opened ``for_answer`` in this transaction."""
     answers, errors = opened.questionnaire.clean(form)
     if errors:
         raise Incomplete(errors)
     spent = db.session.execute(
-        update(SurveyToken).where(SurveyToken.id == opened.token.id, SurveyToken.used.is_(False))
+        update(SurveyToken).where(SurveyToken.id == opened.token_id, SurveyToken.used.is_(False))
         .values(used=True).execution_options(synchronize_session=False))
     if spent.rowcount != 1:
         raise TokenRefused("used", _("This code has already been used. Thank you: each code counts once."))
-    db.session.execute(insert(SurveyPoolEntry), [_sealed(opened.survey, opened.batch.target_kind,
-                                                          opened.batch.target_id, answers, True)])
-    return opened.survey
+    db.session.execute(insert(SurveyPoolEntry), [_sealed(opened.survey_id, opened.target_kind, opened.target_id,
+                                                          answers, True)])
 
 
 def submit_open(survey: Survey, target_id: int, form: dict[str, list[str]]) -> None:
@@ -138,7 +154,7 @@ def submit_open(survey: Survey, target_id: int, form: dict[str, list[str]]) -> N
     answers, errors = survey.questionnaire_version.spec().clean(form)
     if errors:
         raise Incomplete(errors)
-    db.session.execute(insert(SurveyPoolEntry), [_sealed(survey, target_kind(survey), target_id, answers, False)])
+    db.session.execute(insert(SurveyPoolEntry), [_sealed(survey.id, target_kind(survey), target_id, answers, False)])
 
 
 def count(survey: Survey) -> int:

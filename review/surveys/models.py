@@ -77,11 +77,16 @@ class QuestionnaireVersion(db.Model):
     questionnaire: Mapped[StoredQuestionnaire] = relationship(back_populates="versions")
 
     def spec(self) -> Questionnaire:
-        return _parsed(orjson.dumps(self.document, option=orjson.OPT_SORT_KEYS))
+        return questionnaire_from(self.document)
 
     @property
     def audit_label(self) -> str:
         return f"{self.questionnaire.name if self.questionnaire else ''} v{self.version}"
+
+
+def questionnaire_from(document: dict) -> Questionnaire:
+    """A stored questionnaire document as a Questionnaire."""
+    return _parsed(orjson.dumps(document, option=orjson.OPT_SORT_KEYS))
 
 
 @lru_cache(maxsize=64)

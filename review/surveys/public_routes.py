@@ -7,8 +7,9 @@ from functools import lru_cache
 
 from flask import Blueprint, abort, current_app, get_template_attribute, render_template, request
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
+from flask_wtf.csrf import validate_csrf
 from markupsafe import Markup
+from wtforms import ValidationError
 
 from ..core.access import public
 from ..core.errors import DomainError
@@ -34,6 +35,18 @@ def _limited(view):
 
 def _open_key() -> str:
     return f"survey-open:{request.view_args.get('key') if request.view_args else ''}:{request.remote_addr}"
+
+
+def _csrf_valid() -> bool:
+    """The page's CSRF token matches the session's (checked here rather than through a form class:
+    these pages are answered by the thousand and need nothing else of one)."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return True
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        return False
+    return True
 
 
 def _form() -> dict[str, list[str]]:
@@ -64,15 +77,15 @@ def _lang() -> str:
 @public
 def answer():
     if request.method == "GET":
-        return render_template("surveys/public/code.html", form=FlaskForm(), error=None)
+        return render_template("surveys/public/code.html", error=None)
     secret = (request.form.get("code") or "").strip()[:100]
     if answering.normalize(secret) is None:
-        return render_template("surveys/public/code.html", form=FlaskForm(), error=_(
+        return render_template("surveys/public/code.html", error=_(
             "This is not a valid code: please check it and type it again.")), 422
     # Only a sending needs the session's CSRF token: opening the questionnaire (the QR page's script
     # posting the code) must not greet a person with "expired" when their cookie is new.
     sending = "send" in request.form
-    expired = sending and not FlaskForm().validate_on_submit()
+    expired = sending and not _csrf_valid()
     try:
         opened = answering.open_token(secret, for_answer=sending and not expired)
     except answering.TokenRefused as e:
@@ -94,14 +107,14 @@ def answer():
     values = _form() if sending else {}
     return render_template("surveys/public/answer.html", q=q, lang=_lang(), secret=secret, errors=errors,
                            values=values, fields=_fields(q, _lang(), values, errors), expired=expired,
-                           target_label=opened.batch.target_label, form=FlaskForm(), open_key=None,
+                           target_label=opened.target_label, open_key=None,
                            targets=None), (422 if errors or expired else 200)
 
 
 def _refusal(e: answering.TokenRefused):
     if e.reason == "unknown":
         request._survey_refused = True
-        return render_template("surveys/public/code.html", form=FlaskForm(), error=e.message), 422
+        return render_template("surveys/public/code.html", error=e.message), 422
     return render_template("surveys/public/refused.html", message=e.message), 410
 
 
@@ -121,7 +134,7 @@ def open_link(key: str):
     q = survey.questionnaire_version.spec()
     choices = targets(survey)
     errors: dict[str, str] = {}
-    expired = request.method == "POST" and not FlaskForm().validate_on_submit()
+    expired = request.method == "POST" and not _csrf_valid()
     if request.method == "POST" and not expired:
         try:
             answering.submit_open(survey, query_id("target", request.form) or 0, _form())
@@ -141,5 +154,5 @@ def open_link(key: str):
     values = _form() if request.method == "POST" else {}
     return render_template("surveys/public/answer.html", q=q, lang=_lang(), secret=None, errors=errors,
                            values=values, fields=_fields(q, _lang(), values, errors), expired=expired,
-                           target_label=None, form=FlaskForm(), open_key=key, targets=choices), \
+                           target_label=None, open_key=key, targets=choices), \
         (422 if errors or expired else 200)

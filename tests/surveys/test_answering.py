@@ -141,7 +141,7 @@ def test_a_scanned_code_opens_its_questionnaire_with_a_new_cookie_and_the_answer
         page = client.post("/survey/", data={"code": made[0].link})
         html = page.get_data(as_text=True)
         assert page.status_code == 200 and "页面已过期" not in html and "您对承办检察官" in html
-        csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+        csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
         done = client.post("/survey/", data={"code": made[0].link, "csrf_token": csrf, "send": "1", **GOOD})
         assert done.status_code == 200 and "已记录" in done.get_data(as_text=True)
         assert db.session.scalar(select(db.func.count()).select_from(SurveyPoolEntry)) == 1
