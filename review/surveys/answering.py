@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select, text, update
 
 from ..ballots.models import random_id
 from ..ballots.sealing import seal, unseal
@@ -141,6 +141,65 @@ def submit_opened(opened: Opened, form: dict[str, list[str]]) -> None:
         raise TokenRefused("used", _("This code has already been used. Thank you: each code counts once."))
     db.session.execute(insert(SurveyPoolEntry), [_sealed(opened.survey_id, opened.target_kind, opened.target_id,
                                                           answers, True)])
+
+
+def _single_statement() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def open_for_page(secret: str, *, sending: bool) -> Opened:
+    """The token of a public page's request. On PostgreSQL always read outside any transaction: the
+    answer is then spent by one statement that checks everything again (:func:`submit_from_page`). On
+    SQLite, when sending, read inside the request's write transaction, which spends it."""
+    return open_token(secret, for_answer=sending and not _single_statement())
+
+
+# The token spent and the sealed response pooled by one statement in a transaction of its own, only
+# while the survey is open (its row share-locked, so that closing waits for it as for any answer in
+# flight) and the batch not withdrawn: three round trips for an answer instead of six.
+_SPEND_AND_POOL = text("""
+WITH open_survey AS (
+    SELECT id FROM surveys WHERE id = :survey_id AND state = :open FOR SHARE
+), spent AS (
+    UPDATE survey_tokens SET used = true
+    WHERE id = :token_id AND used = false
+      AND EXISTS (SELECT 1 FROM open_survey)
+      AND EXISTS (SELECT 1 FROM survey_token_batches b WHERE b.id = survey_tokens.batch_id AND b.revoked = false)
+    RETURNING id
+)
+INSERT INTO survey_pool (id, survey_id, sealed) SELECT :id, :survey_id, :sealed FROM spent
+""")
+
+
+def submit_from_page(opened: Opened, form: dict[str, list[str]]) -> None:
+    """Answer from the public page, opened by :func:`open_for_page`: the answer is the request's only
+    write. Raises Incomplete (nothing spent) or TokenRefused."""
+    if not _single_statement():
+        submit_opened(opened, form)
+        return
+    answers, errors = opened.questionnaire.clean(form)
+    if errors:
+        raise Incomplete(errors)
+    entry = _sealed(opened.survey_id, opened.target_kind, opened.target_id, answers, True)
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        pooled = conn.execute(_SPEND_AND_POOL, {**entry, "token_id": opened.token_id,
+                                                "open": SurveyState.OPEN.value}).rowcount
+    if pooled != 1:
+        # Something changed since the page was read: say what, about this token only.
+        _why_not_now(opened)
+        raise TokenRefused("used", _("This code has already been used. Thank you: each code counts once."))
+
+
+def _why_not_now(opened: Opened) -> None:
+    """Raise the reason a token opened earlier cannot be used now (closed survey, withdrawn batch)."""
+    with read_outside_transaction(db.engine) as conn:
+        row = conn.execute(select(Survey.state, TokenBatch.revoked).join(TokenBatch, TokenBatch.survey_id == Survey.id)
+                           .join(SurveyToken, SurveyToken.batch_id == TokenBatch.id)
+                           .where(SurveyToken.id == opened.token_id)).first()
+    if row is not None and row.revoked:
+        raise TokenRefused("revoked", _("This code has been withdrawn."))
+    if row is None or row.state is not SurveyState.OPEN:
+        raise TokenRefused("expired", _("This survey is no longer open to answers."))
 
 
 def submit_open(survey: Survey, target_id: int, form: dict[str, list[str]]) -> None:

@@ -87,14 +87,14 @@ def answer():
     sending = "send" in request.form
     expired = sending and not _csrf_valid()
     try:
-        opened = answering.open_token(secret, for_answer=sending and not expired)
+        opened = answering.open_for_page(secret, sending=sending and not expired)
     except answering.TokenRefused as e:
         return _refusal(e)
     q = opened.questionnaire
     errors: dict[str, str] = {}
     if sending and not expired:
         try:
-            answering.submit_opened(opened, _form())
+            answering.submit_from_page(opened, _form())
         except answering.Incomplete as e:
             db.session.rollback()
             errors = e.errors

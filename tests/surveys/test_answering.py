@@ -114,6 +114,78 @@ def test_closing_while_people_answer_leaves_no_answer_behind(issued, _schema):
     assert spent == outcomes.count("ok") - 1 == db.session.scalar(select(db.func.count()).select_from(SurveyResponse))
 
 
+def test_closing_while_people_answer_through_the_page_leaves_no_answer_behind(issued, _schema):
+    """The page's way of answering (on PostgreSQL one statement outside the request's transaction)
+    against closing: every answer is either counted or refused, none is left sealed."""
+    from review.surveys.models import Survey
+    o, survey, made = issued
+    secrets_, sid = [t.code for t in made[:10]], survey.id
+    db.session.commit()
+    db.session.remove()
+    form = {k: [v] for k, v in GOOD.items()}
+
+    def answerer(secret):
+        # As one sending request does: read the token, then write, with nothing committed between.
+        return lambda: (lambda: answering.submit_from_page(answering.open_for_page(secret, sending=True), form))
+
+    def closer():
+        s = db.session.get(Survey, sid)
+        return lambda: answering.close(s)
+
+    outcomes = race(make_app(_schema), [answerer(x) for x in secrets_] + [closer], answering.TokenRefused)
+    assert len(outcomes) == 11
+    assert db.session.scalar(select(db.func.count()).select_from(SurveyPoolEntry)) == 0
+    spent = db.session.scalar(select(db.func.count()).select_from(SurveyToken).where(SurveyToken.used.is_(True)))
+    assert spent == outcomes.count("ok") - 1 == db.session.scalar(select(db.func.count()).select_from(SurveyResponse))
+
+
+def test_a_token_withdrawn_or_a_survey_closed_while_the_page_is_open_is_refused_unspent(client, issued):
+    o, survey, made = issued
+    batch = db.session.scalar(select(TokenBatch))
+    assert client.post("/survey/", data={"code": made[0].code}).status_code == 200   # the page is open...
+    tokens.revoke(batch)                                                               # ...the batch withdrawn
+    db.session.commit()
+    resp = send(client, made[0].code)
+    assert resp.status_code == 410 and "已被收回" in resp.get_data(as_text=True)
+    batch.revoked = False
+    db.session.commit()
+    assert client.post("/survey/", data={"code": made[1].code}).status_code == 200
+    answering.close(survey)                                                            # ...the survey closed
+    db.session.commit()
+    resp = send(client, made[1].code)
+    assert resp.status_code == 410 and "不再接受" in resp.get_data(as_text=True)
+    assert not db.session.scalar(select(SurveyToken).where(SurveyToken.used.is_(True)))
+    assert db.session.scalar(select(db.func.count()).select_from(SurveyPoolEntry)) == 0
+
+
+def test_on_postgresql_the_statement_that_spends_checks_the_batch_and_the_survey_again(issued):
+    """Between the page's read and its one writing statement another request withdraws the batch or
+    closes the survey: the statement spends nothing and the person is told why (on SQLite the request's
+    write transaction holds the database between the two, so nothing can come between)."""
+    o, survey, made = issued
+    db.session.commit()
+    if db.engine.dialect.name != "postgresql":
+        return
+    form = {k: [v] for k, v in GOOD.items()}
+    batch = db.session.scalar(select(TokenBatch))
+    opened = answering.open_for_page(made[0].code, sending=True)
+    tokens.revoke(batch)
+    db.session.commit()
+    with pytest.raises(answering.TokenRefused) as refused:
+        answering.submit_from_page(opened, form)
+    assert refused.value.reason == "revoked"
+    batch.revoked = False
+    db.session.commit()
+    opened = answering.open_for_page(made[0].code, sending=True)
+    answering.close(survey)
+    db.session.commit()
+    with pytest.raises(answering.TokenRefused) as refused:
+        answering.submit_from_page(opened, form)
+    assert refused.value.reason == "expired"
+    assert not db.session.scalar(select(SurveyToken).where(SurveyToken.used.is_(True)))
+    assert db.session.scalar(select(db.func.count()).select_from(SurveyPoolEntry)) == 0
+
+
 def test_a_lost_session_keeps_the_answers_and_asks_to_send_again(_schema, issued):
     o, survey, made = issued
     db.session.commit()
