@@ -24,7 +24,11 @@ def database_url(raw: str | None) -> str:
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY") or DEFAULT_SECRET_KEY
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # A pooled connection that sat unused this long is checked with a round trip before it is handed out
+    # (a restarted database server leaves stale ones behind); one in constant use is not checked on every
+    # request, which would add a round trip to each (review/database.py).
+    DB_PING_IDLE_SECONDS = float(os.environ.get("REVIEW_DB_PING_IDLE_SECONDS", "5"))
     REDIS_URL = os.environ.get("REDIS_URL") or None
     # Province-sized campaigns rescore in a background job (review/campaigns/rescoring.py); needs
     # REDIS_URL and a running `flask --app wsgi jobs worker`.

@@ -57,7 +57,7 @@ def register_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
     login_manager.login_message = _l("Please log in to open this page.")
     with app.app_context():
-        configure_engine(db.engine)
+        configure_engine(db.engine, app.config.get("DB_PING_IDLE_SECONDS"))
 
     from .auth.models import User
 
