@@ -43,7 +43,11 @@ def to_float(raw, *, field: str) -> float:
         if isinstance(raw, (int, float)):
             value = float(raw)
         else:
-            value = float(str(raw).strip().replace(",", "").replace("，", ""))
+            text = str(raw).strip().replace(",", "").replace("，", "")
+            # float() also reads "1_000", full-width and Arabic-Indic digits: not what a sheet means.
+            if not text.isascii() or "_" in text:
+                raise ValueError(text)
+            value = float(text) + 0.0   # -0 reads as 0
     except (ValueError, OverflowError):
         raise NumberInvalid(_("%(field)s: %(value)s is not a number.", field=field, value=_shown(raw))) from None
     if not math.isfinite(value):

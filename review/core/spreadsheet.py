@@ -19,13 +19,19 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
 # A cell starting with one of these is a formula to Excel, or to the CSV import of Excel, WPS or
 # LibreOffice; WPS and Excel in a Chinese locale also take the full-width signs as the ASCII ones.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+FORMULA_STARTS = ("=", "+", "-", "@", "|", "\t", "\r", "\n", "＝", "＋", "－", "＠", "﹦", "﹢", "﹣", "｜")
+# What a program may trim before it looks at the first sign: blanks of every width, control characters,
+# zero-width characters and the byte-order mark.
+_INVISIBLE = "".join(chr(c) for c in range(0x21) if chr(c) not in "\t\r\n") + (
+    "\x7f\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u200b\u200c"
+    "\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff")
 
 
 def formula_like(value: Any) -> bool:
-    """Text a spreadsheet program could evaluate (also after leading blanks, which some trim)."""
+    """Text a spreadsheet program could evaluate (also after leading blanks or invisible characters,
+    which some trim)."""
     return isinstance(value, str) and (value.startswith(FORMULA_STARTS)
-                                       or value.lstrip(" \u3000").startswith(FORMULA_STARTS))
+                                       or value.lstrip(_INVISIBLE).startswith(FORMULA_STARTS))
 
 
 def cell(ws, value: Any, *, font=None, fill=None, comment=None, number_format: str | None = None) -> Cell:
