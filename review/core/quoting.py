@@ -9,7 +9,15 @@ import reprlib
 
 LIMIT = 60  # characters of a quoted value; enough to recognise it
 
-_repr = reprlib.Repr()
+class _Repr(reprlib.Repr):
+    def repr_int(self, x, level):
+        try:
+            return super().repr_int(x, level)
+        except ValueError:  # more digits than Python prints in decimal (0xfff… in a document)
+            return hex(x)[:self.maxlong] + "…"
+
+
+_repr = _Repr()
 # reprlib looks at no more than these many items and levels, so quoting costs the same for any size.
 _repr.maxlevel = 3
 _repr.maxlist = _repr.maxtuple = _repr.maxset = _repr.maxfrozenset = 8

@@ -13,9 +13,13 @@ import re
 from flask_babel import gettext as _
 
 MAX_DEPTH = 40  # a plan document uses about a dozen levels, a KPI batch four
+MAX_BYTES = 16 * 1024 * 1024  # the upload limit's default; a KPI batch of the most records is a few MB
 
-# Strings first (their brackets are text), then the brackets that remain.
-_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+# One pass from left to right: the next quote or bracket, and from a quote the end of its string.
+# Each character is looked at once, so an unterminated string of escaped quotes ('"\\"\\"…'),
+# which a single "string or bracket" pattern retries from every quote, costs no more than any text.
+_NEXT = re.compile(r'["\[\]{}]')
+_STRING_REST = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 
 
 class JsonProblem(ValueError):
@@ -27,19 +31,30 @@ class JsonProblem(ValueError):
 def depth(text: str) -> int:
     """How deep the arrays and objects of ``text`` nest (a malformed text: as far as it goes)."""
     deepest = level = 0
-    for match in _TOKENS.finditer(text):
+    position = 0
+    while (match := _NEXT.search(text, position)) is not None:
         token = match.group()
-        if token in "[{":
+        position = match.end()
+        if token == '"':
+            rest = _STRING_REST.match(text, position)
+            if rest is None:  # the string never ends: nothing after its quote is structure
+                break
+            position = rest.end()
+        elif token in "[{":
             level += 1
             deepest = max(deepest, level)
-        elif token in "]}":
+        else:
             level -= 1
     return deepest
 
 
-def loads(data: str | bytes, *, max_depth: int = MAX_DEPTH):
-    """The value of a JSON text; raises :class:`JsonProblem` when it is not UTF-8, nests deeper
-    than ``max_depth`` or is not JSON."""
+def loads(data: str | bytes, *, max_depth: int = MAX_DEPTH, max_bytes: int = MAX_BYTES):
+    """The value of a JSON text; raises :class:`JsonProblem` when it is larger than ``max_bytes``,
+    is not UTF-8, nests deeper than ``max_depth`` or is not JSON."""
+    size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
+    if size > max_bytes:
+        raise JsonProblem(_("The JSON document is %(size)d KB; at most %(max)d KB is accepted.",
+                            size=-(-size // 1024), max=max_bytes // 1024))
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
@@ -55,6 +70,6 @@ def loads(data: str | bytes, *, max_depth: int = MAX_DEPTH):
         raise JsonProblem(_("The JSON document is not valid: %(problem)s", problem=str(exc)[:200])) from None
 
 
-def request_json(request, *, max_depth: int = MAX_DEPTH):
+def request_json(request, *, max_depth: int = MAX_DEPTH, max_bytes: int = MAX_BYTES):
     """The JSON body of a Flask request (whatever its content type claims), as :func:`loads`."""
-    return loads(request.get_data(cache=True), max_depth=max_depth)
+    return loads(request.get_data(cache=True), max_depth=max_depth, max_bytes=max_bytes)
