@@ -77,3 +77,12 @@ def init_app(app) -> None:
     """Before any blueprint is registered: rules look their converter up when they are added."""
     app.url_map.converters["int"] = IdConverter
     app.register_error_handler(IdOutOfRange, _out_of_range)
+
+
+MAX_PAGE = 10**9   # its offset still fits the database's 64-bit integers
+
+
+def page_number(name: str = "page") -> int:
+    """The page asked for in the query string; anything that is not a whole number from 1 to
+    MAX_PAGE (a superscript digit, a negative, a number past 64 bits) is the first page."""
+    return whole_number(request.args.get(name), 1, MAX_PAGE) or 1

@@ -27,7 +27,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..core import after_commit, audit, heap
@@ -190,11 +190,27 @@ def launch(build_id: int) -> None:
     """Start the committed build: queue the job, or run it in a thread of this process."""
     config = current_app.config
     if config.get("REDIS_URL"):
+        from redis.exceptions import RedisError
+
         from ..campaigns.rescoring import queue
-        queue().enqueue(run, build_id, job_timeout=JOB_TIMEOUT, result_ttl=3600,
-                        description=f"archive build {build_id}")
+        try:
+            queue().enqueue(run, build_id, job_timeout=JOB_TIMEOUT, result_ttl=3600,
+                            description=f"archive build {build_id}")
+        except RedisError as e:
+            # Left queued, no job would ever run it and the unit and year would stay blocked.
+            _fail_unqueued(build_id, _("The job queue did not accept the build (%(error)s); "
+                                       "it may be started again.", error=type(e).__name__))
+            raise
     elif config.get("ARCHIVE_BUILD_IN_THREAD", True):
         thread = threading.Thread(target=_in_thread, args=(current_app._get_current_object(), build_id),
                                   name=f"archive-build-{build_id}", daemon=True)
         threads[build_id] = thread
         thread.start()
+
+
+def _fail_unqueued(build_id: int, message: str) -> None:
+    """Mark a build that never reached the queue as failed. Runs after the request's commit, when
+    its session cannot write, hence a connection of its own."""
+    with db.engine.begin() as conn:
+        conn.execute(update(ArchiveBuild).where(ArchiveBuild.id == build_id, ArchiveBuild.state == BuildState.QUEUED)
+                     .values(state=BuildState.FAILED, error=message[:ERROR_MAX], finished_at=utcnow()))

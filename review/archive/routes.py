@@ -19,7 +19,7 @@ from ..core import audit
 from ..core.access import Role, public, require_unit_access, roles
 from ..core.errors import DomainError
 from ..extensions import db, limiter
-from ..ids import query_id, whole_number
+from ..ids import page_number, query_id
 from ..org.models import Department, Person, Unit
 from ..org.queries import visible_units
 from . import browse, builds
@@ -87,7 +87,7 @@ class Page:
 def _paginate(stmt) -> Page:
     per_page = current_app.config["PAGE_SIZE"]
     # Not a page number (or past any real one: its offset would overflow the database) → the first.
-    page = whole_number(request.args.get("page"), 1, 10**9) or 1
+    page = page_number()
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     return Page([tuple(r) for r in rows], page, per_page, total)

@@ -13,6 +13,7 @@ from ..core import audit
 from ..core.access import Role, authenticated, public, roles
 from ..core.errors import DomainError
 from ..extensions import db, limiter
+from ..ids import page_number
 from ..org.models import Person, Unit
 from ..org.queries import units_in_order
 from ..utils import safe_next
@@ -148,7 +149,7 @@ def users():
     role = request.args.get("role")
     if role in {r.value for r in Role}:
         stmt = stmt.where(User.role == Role(role))
-    page = db.paginate(stmt.order_by(User.role, User.login), per_page=current_app.config["PAGE_SIZE"])
+    page = db.paginate(stmt.order_by(User.role, User.login), page=page_number(), per_page=current_app.config["PAGE_SIZE"])
     return render_template("auth/users.html", page=page, q=q, role=role, roles=list(Role))
 
 

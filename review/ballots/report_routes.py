@@ -13,7 +13,7 @@ from ..campaigns.routes import READERS, _campaign
 from ..core.access import roles
 from ..core.spreadsheet import XLSX, workbook
 from ..extensions import db
-from ..ids import query_id
+from ..ids import page_number, query_id
 from ..org.models import Department, Person
 from . import results
 from .models import Assignment, RaterGroup
@@ -42,7 +42,7 @@ def overview(campaign_id: int):
     stmt = _ratees(campaign)
     if department:
         stmt = stmt.where(Person.department_id == department)
-    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"])
+    page = db.paginate(stmt, page=page_number(), per_page=current_app.config["PAGE_SIZE"])
     ids = [p.id for p in page.items]
     anonymous = results.disclosed(campaign, ids)
     signed = results.named_tallies(campaign, ids)

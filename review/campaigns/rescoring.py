@@ -76,9 +76,15 @@ def clear(campaign_id: int, requested: datetime | None) -> None:
 
 # --- the queue ---------------------------------------------------------------------------------------
 
+REDIS_TIMEOUT = 2   # seconds: a Redis that does not answer must fail the request, not hang it
+
+
 def connection():
+    """The jobs' Redis. Short timeouts: a request that queues a job waits at most seconds for a
+    Redis that is down or hung (RQ's worker raises the read timeout for its own blocking waits)."""
     from redis import Redis
-    return Redis.from_url(current_app.config["REDIS_URL"])
+    return Redis.from_url(current_app.config["REDIS_URL"], socket_connect_timeout=REDIS_TIMEOUT,
+                          socket_timeout=REDIS_TIMEOUT)
 
 
 def queue():

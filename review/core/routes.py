@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ..core.access import AUDIT_READERS, Role, roles
 from ..extensions import db
+from ..ids import page_number
 from .audit import AuditEntry
 from .audit_display import ACTIONS, describe
 
@@ -56,7 +57,7 @@ def audit_log():
         stmt = stmt.where(AuditEntry.at >= since)
     if until:
         stmt = stmt.where(AuditEntry.at < until)
-    page = db.paginate(stmt.order_by(AuditEntry.id.desc()), per_page=current_app.config["PAGE_SIZE"])
+    page = db.paginate(stmt.order_by(AuditEntry.id.desc()), page=page_number(), per_page=current_app.config["PAGE_SIZE"])
     actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
     return render_template("core/audit_log.html", page=page, rows=describe(page.items), filters=filters,
                            actions=[(a, str(ACTIONS.get(a, a))) for a in actions])

@@ -7,7 +7,7 @@ from ..core.access import (DIRECTORY_EDITORS, DIRECTORY_READERS, Role, require_e
                            require_unit_access, roles)
 from ..core.errors import DomainError
 from ..extensions import db
-from ..ids import query_id
+from ..ids import page_number, query_id
 from . import operations as ops
 from . import queries
 from .terminology import all_categories, all_role_labels
@@ -128,7 +128,7 @@ def people():
     status = args.get("status", "active")
     stmt = queries.search_people(current_user, q=q, unit_id=unit_id, department_id=query_id("department"),
                                  category=category, status=status)
-    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"])
+    page = db.paginate(stmt, page=page_number(), per_page=current_app.config["PAGE_SIZE"])
     return render_template("org/people.html", page=page, q=q, unit_id=unit_id, category=category, status=status,
                            units=queries.visible_units(current_user), categories=all_categories(),
                            department=query_id("department"))

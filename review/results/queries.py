@@ -11,6 +11,7 @@ from sqlalchemy import Float, Integer, case, cast, func, literal, or_, select
 
 from ..campaigns.models import Campaign, Result
 from ..extensions import db
+from ..ids import MAX_ID, whole_number
 from ..org.models import Category, Department, Person, Unit
 from ..plans.spec import Node, Plan
 from . import summary
@@ -40,7 +41,7 @@ class Filters:
     def from_args(cls, args) -> Filters:
         def number(name: str) -> int | None:
             raw = args.get(name, "")
-            return int(raw) if raw.isdigit() else None
+            return whole_number(raw.strip(), 1, MAX_ID)   # not an id: no filter
         return cls(category=args.get("category") or None, unit=number("unit"), department=number("department"),
                    grade=args.get("grade") or None, flagged=args.get("flagged") == "1",
                    q=(args.get("q") or "").strip()[:50])

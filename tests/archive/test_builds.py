@@ -236,3 +236,45 @@ def test_without_redis_the_build_runs_in_a_thread(app, client, auth, final):
     builds.threads.pop(build_id).join(120)
     build = only_build()
     assert build.state == BuildState.DONE and build.issued == people(final)
+
+
+@pytest.fixture
+def silent_redis(app):
+    """A socket that accepts connections and never answers: Redis hung, or a firewall dropping replies."""
+    import socket
+    import threading
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held, stop = [], threading.Event()
+
+    def accept():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])   # never read, never answered
+            except OSError:
+                continue
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    app.config.update(REDIS_URL=f"redis://127.0.0.1:{server.getsockname()[1]}/0")
+    yield
+    app.config.update(REDIS_URL=None)
+    stop.set()
+    thread.join(2)
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+def test_a_build_whose_queue_does_not_answer_fails_at_once_with_a_reason(client, auth, final, silent_redis):
+    import time
+    auth.as_user(final["office"])
+    started = time.monotonic()
+    response = start(client, final)
+    assert time.monotonic() - started < 10 and response.status_code == 302
+    build = only_build()
+    assert build.state == BuildState.FAILED and "TimeoutError" in build.error
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert build.error[:30] in page
+    assert start(client, final).status_code == 302 and len(db.session.scalars(select(ArchiveBuild)).all()) == 2
