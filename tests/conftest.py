@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import flask_babel
@@ -105,6 +106,25 @@ def make_app(database_url: str, **overrides):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, **overrides)
     app.test_client_class = Client
     return app
+
+
+@contextmanager
+def rate_limited_app(database_url: str, **overrides):
+    """An application of a test's own with rate limits on, its limiter counts reset before and after.
+    The limiter is one object for every application: its settings go back as they were afterwards."""
+    state = dict(limiter.__dict__)
+    app = make_app(database_url, RATELIMIT_ENABLED=True, **overrides)
+    with app.app_context():
+        limiter.reset()
+        try:
+            yield app
+        finally:
+            limiter.reset()
+            db.session.remove()
+            _empty_all_tables()
+            db.engine.dispose()
+    limiter.__dict__.clear()
+    limiter.__dict__.update(state)
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from review.core.audit import AuditEntry
 from review.extensions import db, limiter
 from review.kpi.models import KpiBatch
 
-from ..conftest import _empty_all_tables, make_app
+from ..conftest import rate_limited_app
 from ..factories import Factory
 from .conftest import PREFIX, Api, count, current_values, records, stored_value_rows
 
@@ -361,14 +361,8 @@ def test_api_answers_are_not_cached(api, world):
 
 @pytest.fixture
 def limited_app(_schema, tmp_path):
-    app = make_app(_schema, RATELIMIT_ENABLED=True, API_RATE_LIMIT="3 per minute")
-    with app.app_context():
-        limiter.reset()
+    with rate_limited_app(_schema, API_RATE_LIMIT="3 per minute") as app:
         yield app
-        limiter.reset()
-        db.session.remove()
-        _empty_all_tables()
-        db.engine.dispose()
 
 
 def test_requests_are_limited_per_key(limited_app):

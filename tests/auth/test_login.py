@@ -5,9 +5,9 @@ from sqlalchemy import select
 from review.auth import operations as ops
 from review.core.access import Role
 from review.core.audit import AuditEntry
-from review.extensions import db, limiter
+from review.extensions import db
 
-from ..conftest import _empty_all_tables, make_app
+from ..conftest import make_app, rate_limited_app
 from ..factories import Factory
 
 
@@ -68,17 +68,8 @@ def test_password_change_ends_other_sessions(app, make):
 
 @pytest.fixture
 def limited_app(_schema, tmp_path):
-    enabled = limiter.enabled
-    app = make_app(_schema, RATELIMIT_ENABLED=True,
-                     LOGIN_BACKOFF_FREE=2, LOGIN_LIMIT_PER_ADDRESS="5 per minute")
-    with app.app_context():
-        limiter.reset()
+    with rate_limited_app(_schema, LOGIN_BACKOFF_FREE=2, LOGIN_LIMIT_PER_ADDRESS="5 per minute") as app:
         yield app
-        limiter.reset()
-        db.session.remove()
-        _empty_all_tables()
-        db.engine.dispose()
-    limiter.enabled = enabled  # one limiter for every app: leave the session's shared app unlimited
 
 
 def test_failed_logins_slow_down_that_account_from_that_address(limited_app):

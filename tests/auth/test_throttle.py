@@ -9,7 +9,7 @@ from review.core.access import Role
 from review.core.audit import AuditEntry
 from review.extensions import db, limiter
 
-from ..conftest import _empty_all_tables, make_app
+from ..conftest import rate_limited_app
 from ..factories import Factory
 
 ATTACKER = {"REMOTE_ADDR": "203.0.113.7"}
@@ -37,39 +37,20 @@ def clock(monkeypatch):
     return c
 
 
-def throttled_app(schema, **overrides):
-    settings = dict(RATELIMIT_ENABLED=True, LOGIN_BACKOFF_FREE=3, LOGIN_BACKOFF_BASE_SECONDS=2,
-                    LOGIN_BACKOFF_MAX_SECONDS=60, LOGIN_LIMIT_PER_ADDRESS="100 per 15 minutes")
-    settings.update(overrides)
-    return make_app(schema, **settings)
+SETTINGS = dict(LOGIN_BACKOFF_FREE=3, LOGIN_BACKOFF_BASE_SECONDS=2, LOGIN_BACKOFF_MAX_SECONDS=60,
+                LOGIN_LIMIT_PER_ADDRESS="100 per 15 minutes")
 
 
 @pytest.fixture
 def limited(_schema):
-    enabled = limiter.enabled
-    app = throttled_app(_schema)
-    with app.app_context():
-        limiter.reset()
+    with rate_limited_app(_schema, **SETTINGS) as app:
         yield app
-        limiter.reset()
-        db.session.remove()
-        _empty_all_tables()
-        db.engine.dispose()
-    limiter.enabled = enabled  # one limiter for every app: leave the session's shared app unlimited
 
 
 @pytest.fixture
 def spray_limited(_schema):
-    enabled = limiter.enabled
-    app = throttled_app(_schema, LOGIN_LIMIT_PER_ADDRESS="5 per minute")
-    with app.app_context():
-        limiter.reset()
+    with rate_limited_app(_schema, **{**SETTINGS, "LOGIN_LIMIT_PER_ADDRESS": "5 per minute"}) as app:
         yield app
-        limiter.reset()
-        db.session.remove()
-        _empty_all_tables()
-        db.engine.dispose()
-    limiter.enabled = enabled  # one limiter for every app: leave the session's shared app unlimited
 
 
 def post_login(client, login, password, address):

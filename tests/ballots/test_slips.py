@@ -13,10 +13,10 @@ from review.campaigns import operations as ops
 from review.core.access import Role
 from review.core.audit import AuditEntry
 from review.core.errors import DomainError
-from review.extensions import db, limiter
+from review.extensions import db
 
 from ..concurrency import race
-from ..conftest import _empty_all_tables, make_app
+from ..conftest import make_app, rate_limited_app
 from ..factories import small_institution
 from .test_assignments import PLAN
 from review.plans.operations import save_plan
@@ -193,14 +193,8 @@ def test_concurrent_use_of_one_slip_exactly_one_wins(meeting, _schema):
 
 @pytest.fixture
 def limited(_schema):
-    app = make_app(_schema, RATELIMIT_ENABLED=True, SLIP_LIMIT_PER_ADDRESS="4 per minute")
-    with app.app_context():
-        limiter.reset()
+    with rate_limited_app(_schema, SLIP_LIMIT_PER_ADDRESS="4 per minute") as app:
         yield app
-        limiter.reset()
-        db.session.remove()
-        _empty_all_tables()
-        db.engine.dispose()
 
 
 def test_unknown_codes_are_rate_limited_per_address_typos_are_not(limited):

@@ -14,7 +14,7 @@ from review.surveys.operations import create_survey, save_questionnaire
 from review.surveys.yaml_io import load_questionnaire
 
 from ..concurrency import race
-from ..conftest import _empty_all_tables, make_app
+from ..conftest import make_app, rate_limited_app
 from ..factories import small_institution
 
 EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "questionnaires")
@@ -324,14 +324,8 @@ def test_the_open_link_takes_unverified_answers_counted_apart(client, auth, issu
 
 @pytest.fixture
 def limited(_schema):
-    app = make_app(_schema, RATELIMIT_ENABLED=True, SURVEY_LIMIT_PER_ADDRESS="5 per minute")
-    with app.app_context():
-        limiter.reset()
+    with rate_limited_app(_schema, SURVEY_LIMIT_PER_ADDRESS="5 per minute") as app:
         yield app
-        limiter.reset()
-        db.session.remove()
-        _empty_all_tables()
-        db.engine.dispose()
 
 
 def test_guessing_is_rate_limited_per_address_and_nothing_is_kept_per_code(limited):
