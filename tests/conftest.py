@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from review import create_app
+from review.core import guesses
 from review.extensions import db, limiter
 
 from .factories import Factory
@@ -116,10 +117,12 @@ def rate_limited_app(database_url: str, **overrides):
     app = make_app(database_url, RATELIMIT_ENABLED=True, **overrides)
     with app.app_context():
         limiter.reset()
+        guesses.reset()
         try:
             yield app
         finally:
             limiter.reset()
+            guesses.reset()
             db.session.remove()
             _empty_all_tables()
             db.engine.dispose()

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import bindparam, delete, insert, select, text, update
 
 from ..ballots.models import random_id
 from ..ballots.sealing import seal, unseal
@@ -55,17 +55,53 @@ class Opened:
     target_kind: TargetKind
     target_id: int
     target_label: str
-    document: dict
+    questionnaire_version_id: int
+    questionnaire: Questionnaire
 
     @property
-    def questionnaire(self) -> Questionnaire:
-        return questionnaire_from(self.document)
+    def ticket(self) -> str:
+        """What the page carries back when it is sent, so that sending need not read the token again:
+        the statement that spends it checks every part against the database (:func:`_SPEND_AND_POOL`)."""
+        return f"{self.survey_id}.{self.questionnaire_version_id}.{self.target_kind.value}.{self.target_id}"
 
 
-# Plain columns rather than four ORM objects: a public answer page reads them on every request.
+# Frozen versions never change (editing one in use makes a new version): parsed once per process.
+_frozen_questionnaires: dict[int, Questionnaire] = {}
+
+
+def questionnaire_of(version_id: int, frozen: bool, conn=None) -> Questionnaire:
+    """A questionnaire version's questions; frozen ones from this process's memory after their first
+    read, so a public page does not fetch and decode the document on every request."""
+    if frozen and version_id in _frozen_questionnaires:
+        return _frozen_questionnaires[version_id]
+    query = select(QuestionnaireVersion.document).where(QuestionnaireVersion.id == version_id)
+    if conn is None:
+        with read_outside_transaction(db.engine) as own:
+            document = own.scalar(query)
+    else:
+        document = conn.scalar(query)
+    if document is None:
+        raise TokenRefused("expired", _("This survey is no longer open to answers."))
+    q = questionnaire_from(document)
+    if frozen:
+        if len(_frozen_questionnaires) > 256:
+            _frozen_questionnaires.clear()
+        _frozen_questionnaires[version_id] = q
+    return q
+
+
+# Plain columns rather than four ORM objects: a public answer page reads them on every request. Built
+# once: constructing the statement is a good part of a request's Python time.
 _OPEN_COLUMNS = (SurveyToken.id, SurveyToken.used, TokenBatch.revoked, TokenBatch.valid_from, TokenBatch.valid_until,
                  TokenBatch.target_kind, TokenBatch.target_id, TokenBatch.target_label, Survey.id, Survey.state,
-                 QuestionnaireVersion.document)
+                 QuestionnaireVersion.id, QuestionnaireVersion.frozen)
+_OPEN_QUERY = (select(*_OPEN_COLUMNS)
+               .join(TokenBatch, TokenBatch.id == SurveyToken.batch_id)
+               .join(Survey, Survey.id == TokenBatch.survey_id)
+               .join(QuestionnaireVersion, QuestionnaireVersion.id == Survey.questionnaire_version_id))
+_OPEN_BY = {"code": _OPEN_QUERY.where(SurveyToken.code_digest == bindparam("digest")),
+            "link": _OPEN_QUERY.where(SurveyToken.link_digest == bindparam("digest"))}
+_OPEN_BY_FOR_ANSWER = {kind: q.with_for_update(read=True, of=Survey) for kind, q in _OPEN_BY.items()}
 
 
 def open_token(secret: str, *, for_answer: bool = False) -> Opened:
@@ -79,21 +115,20 @@ def open_token(secret: str, *, for_answer: bool = False) -> Opened:
     row = None
     if form is not None:
         kind, value = form
-        column = SurveyToken.code_digest if kind == "code" else SurveyToken.link_digest
-        query = (select(*_OPEN_COLUMNS)
-                 .join(TokenBatch, TokenBatch.id == SurveyToken.batch_id)
-                 .join(Survey, Survey.id == TokenBatch.survey_id)
-                 .join(QuestionnaireVersion, QuestionnaireVersion.id == Survey.questionnaire_version_id)
-                 .where(column == digest(value, key=key())))
+        params = {"digest": digest(value, key=key())}
         if for_answer:
-            row = db.session.execute(query.with_for_update(read=True, of=Survey)).first()
+            row = db.session.execute(_OPEN_BY_FOR_ANSWER[kind], params).first()
+            if row is not None:
+                q = questionnaire_of(row[10], row[11], db.session)
         else:
             with read_outside_transaction(db.engine) as conn:
-                row = conn.execute(query).first()
+                row = conn.execute(_OPEN_BY[kind], params).first()
+                if row is not None:
+                    q = questionnaire_of(row[10], row[11], conn)
     if row is None:
         raise TokenRefused("unknown", _("This code was not found. Please check it and type it again."))
     (token_id, used, revoked, valid_from, valid_until, target_kind, target_id, target_label, survey_id, state,
-     document) = row
+     version_id, _frozen) = row
     today = local_today()
     if used:
         raise TokenRefused("used", _("This code has already been used. Thank you: each code counts once."))
@@ -103,7 +138,7 @@ def open_token(secret: str, *, for_answer: bool = False) -> Opened:
         raise TokenRefused("expired", _("This survey is no longer open to answers."))
     if valid_from and today < valid_from:
         raise TokenRefused("early", _("This code can be used from %(day)s.", day=valid_from.isoformat()))
-    return Opened(token_id, survey_id, target_kind, target_id, target_label, document)
+    return Opened(token_id, survey_id, target_kind, target_id, target_label, version_id, q)
 
 
 def _share_locked(query):
@@ -188,6 +223,68 @@ def submit_from_page(opened: Opened, form: dict[str, list[str]]) -> None:
         # Something changed since the page was read: say what, about this token only.
         _why_not_now(opened)
         raise TokenRefused("used", _("This code has already been used. Thank you: each code counts once."))
+
+
+# Sending from a page that carries its ticket (:attr:`Opened.ticket`), on PostgreSQL: nothing is read
+# first. One statement finds the token by its digest and spends it only if the ticket's survey is open
+# with that questionnaire and the token's batch, not withdrawn and valid today, is about that target;
+# anything else spends nothing, and the page falls back to reading the token, which says why.
+_SEND_BY_TICKET = """
+WITH open_survey AS (
+    SELECT id FROM surveys
+    WHERE id = :survey_id AND state = :open AND questionnaire_version_id = :version_id FOR SHARE
+), spent AS (
+    UPDATE survey_tokens SET used = true
+    WHERE {column} = :digest AND used = false
+      AND EXISTS (SELECT 1 FROM open_survey)
+      AND EXISTS (SELECT 1 FROM survey_token_batches b
+                  WHERE b.id = survey_tokens.batch_id AND b.survey_id = :survey_id AND b.revoked = false
+                    AND b.target_kind = :kind AND b.target_id = :target_id
+                    AND (b.valid_from IS NULL OR b.valid_from <= :today)
+                    AND (b.valid_until IS NULL OR b.valid_until >= :today))
+    RETURNING id
+)
+INSERT INTO survey_pool (id, survey_id, sealed) SELECT :id, :survey_id, :sealed FROM spent
+"""
+_SEND_BY = {kind: text(_SEND_BY_TICKET.format(column=f"{kind}_digest")) for kind in ("code", "link")}
+
+
+def _read_ticket(ticket: str | None) -> tuple[int, int, TargetKind, int] | None:
+    parts = (ticket or "").split(".")
+    if len(parts) != 4 or not (parts[0].isdigit() and parts[1].isdigit() and parts[3].isdigit()):
+        return None
+    try:
+        kind = TargetKind(parts[2])
+    except ValueError:
+        return None
+    survey_id, version_id, target_id = int(parts[0]), int(parts[1]), int(parts[3])
+    if not all(0 < n < 2 ** 31 for n in (survey_id, version_id, target_id)):
+        return None
+    return survey_id, version_id, kind, target_id
+
+
+def send_by_ticket(secret: str, ticket: str | None, form: dict[str, list[str]]) -> Questionnaire | None:
+    """Spend the token and pool its answers in one statement, without reading first (PostgreSQL, a
+    frozen questionnaire this process knows). Returns the questionnaire when the answer counted; None
+    when this way cannot tell (no or stale ticket, a questionnaire not at hand, answers incomplete, a
+    token refused): then nothing was spent, and the page takes the way that reads the token."""
+    parsed = _read_ticket(ticket)
+    code = normalize(secret or "")
+    if parsed is None or code is None or not _single_statement():
+        return None
+    survey_id, version_id, kind, target_id = parsed
+    q = _frozen_questionnaires.get(version_id)
+    if q is None:
+        return None
+    answers, errors = q.clean(form)
+    if errors:
+        return None
+    entry = _sealed(survey_id, kind, target_id, answers, True)
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        pooled = conn.execute(_SEND_BY[code[0]], {
+            **entry, "digest": digest(code[1], key=key()), "open": SurveyState.OPEN.value,
+            "version_id": version_id, "kind": kind.value, "target_id": target_id, "today": local_today()}).rowcount
+    return q if pooled == 1 else None
 
 
 def _why_not_now(opened: Opened) -> None:

@@ -11,6 +11,7 @@ from flask_wtf.csrf import validate_csrf
 from markupsafe import Markup
 from wtforms import ValidationError
 
+from ..core import guesses
 from ..core.access import public
 from ..core.errors import DomainError
 from ..extensions import csrf, db, limiter
@@ -21,16 +22,10 @@ from .models import Survey
 bp = Blueprint("survey_public", __name__)
 
 
-def _refused() -> bool:
-    return getattr(request, "_survey_refused", False)
-
-
-def _limited(view):
-    # Per address: lookups of well-formed codes that match no token (guessing). Nothing is counted per
-    # code: a code counts once anyway, and a counter keyed by a code would time its use for whoever
-    # reads the limiter's storage (docs/anonymity.md).
-    return limiter.limit(lambda: current_app.config["SURVEY_LIMIT_PER_ADDRESS"], methods=["POST"],
-                         deduct_when=lambda response: _refused())(view)
+# Per address: lookups of well-formed codes that match no token (guessing), counted only when they miss
+# (review/core/guesses.py). Nothing is counted per code: a code counts once anyway, and a counter keyed
+# by a code would time its use for whoever reads the limiter's storage (docs/anonymity.md).
+_GUESSES = "survey-lookup"
 
 
 def _open_key() -> str:
@@ -50,7 +45,7 @@ def _csrf_valid() -> bool:
 
 
 def _form() -> dict[str, list[str]]:
-    return {k: request.form.getlist(k) for k in request.form if k not in ("csrf_token", "code", "send", "target")}
+    return {k: request.form.getlist(k) for k in request.form if k not in ("csrf_token", "code", "send", "target", "ticket")}
 
 
 @lru_cache(maxsize=64)
@@ -72,7 +67,6 @@ def _lang() -> str:
 
 
 @bp.route("/survey/", methods=["GET", "POST"])
-@_limited
 @csrf.exempt  # checked below: a lost session must keep the answers and ask to send again, not fail with 400
 @public
 def answer():
@@ -82,10 +76,16 @@ def answer():
     if answering.normalize(secret) is None:
         return render_template("surveys/public/code.html", error=_(
             "This is not a valid code: please check it and type it again.")), 422
+    if guesses.refused(_GUESSES, request.remote_addr or ""):
+        abort(429)
     # Only a sending needs the session's CSRF token: opening the questionnaire (the QR page's script
     # posting the code) must not greet a person with "expired" when their cookie is new.
     sending = "send" in request.form
     expired = sending and not _csrf_valid()
+    if sending and not expired:
+        q = answering.send_by_ticket(secret, request.form.get("ticket"), _form())
+        if q is not None:
+            return render_template("surveys/public/thanks.html", q=q, lang=_lang())
     try:
         opened = answering.open_for_page(secret, sending=sending and not expired)
     except answering.TokenRefused as e:
@@ -107,13 +107,14 @@ def answer():
     values = _form() if sending else {}
     return render_template("surveys/public/answer.html", q=q, lang=_lang(), secret=secret, errors=errors,
                            values=values, fields=_fields(q, _lang(), values, errors), expired=expired,
-                           target_label=opened.target_label, open_key=None,
+                           target_label=opened.target_label, open_key=None, ticket=opened.ticket,
                            targets=None), (422 if errors or expired else 200)
 
 
 def _refusal(e: answering.TokenRefused):
     if e.reason == "unknown":
-        request._survey_refused = True
+        if not guesses.missed(current_app.config["SURVEY_LIMIT_PER_ADDRESS"], _GUESSES, request.remote_addr or ""):
+            abort(429)
         return render_template("surveys/public/code.html", error=e.message), 422
     return render_template("surveys/public/refused.html", message=e.message), 410
 

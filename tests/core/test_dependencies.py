@@ -5,6 +5,7 @@ import logging
 import pytest
 
 from review.api import keys
+from review.core import guesses
 from review.core.access import Role
 from review.extensions import db, limiter
 from review.surveys import tokens
@@ -31,6 +32,7 @@ def redis_down(_schema):
     # switched on for the session's shared app.
     limiter._storage_dead = False
     limiter.enabled = enabled
+    guesses.reset()
 
 
 class Collected(logging.Handler):

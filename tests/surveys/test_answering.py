@@ -15,7 +15,7 @@ from review.surveys.yaml_io import load_questionnaire
 
 from ..concurrency import race
 from ..conftest import make_app, rate_limited_app
-from ..factories import small_institution
+from ..factories import Factory, small_institution
 
 EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "questionnaires")
 GOOD = {"overall": "5", "informed": "yes", "attitude": "4", "integrity": "not_seen", "score": "9",
@@ -339,3 +339,94 @@ def test_guessing_is_rate_limited_per_address_and_nothing_is_kept_per_code(limit
     # The limiter's storage names addresses only: a key per code would time that token's use.
     keys = list(limiter.storage.storage) if hasattr(limiter.storage, "storage") else []
     assert keys and not any("code" in k for k in keys), keys
+
+
+def _page_ticket(client, code) -> str:
+    import re
+    html = client.post("/survey/", data={"code": code}).get_data(as_text=True)
+    return re.search(r'name="ticket" value="([^"]+)"', html).group(1)
+
+
+def test_a_page_sent_with_its_ticket_counts_once_and_a_wrong_ticket_spends_nothing_by_itself(client, issued, make):
+    """The page carries a ticket (survey, questionnaire, target) so that sending need not read the token
+    first; the statement that spends checks every part of it. A ticket altered or stale — another
+    target, another survey, a questionnaire not asked — never pools an answer under it: the page falls
+    back to reading the token, and the answer counts for the token's own target, once."""
+    o, survey, made = issued
+    ticket = _page_ticket(client, made[0].code)
+    survey_id, version_id, kind, target_id = ticket.split(".")
+    assert (int(survey_id), kind, int(target_id)) == (survey.id, "person", o["s1"][0].id)
+    other = o["s1"][1].id
+    for forged in (f"{survey_id}.{version_id}.{kind}.{other}", f"{survey_id}.{int(version_id) + 1}.{kind}.{target_id}",
+                   f"{int(survey_id) + 1}.{version_id}.{kind}.{target_id}", f"{survey_id}.{version_id}.unit.{target_id}",
+                   "1.2.person", "x.y.z.w", f"{survey_id}.{version_id}.{kind}.{2 ** 40}"):
+        if db.engine.dialect.name == "postgresql":
+            assert answering.send_by_ticket(made[1].code, forged, {k: [v] for k, v in GOOD.items()}) is None
+    assert not db.session.scalar(select(SurveyToken).where(SurveyToken.used.is_(True)))
+    forged = f"{survey_id}.{version_id}.{kind}.{other}"
+    resp = client.post("/survey/", data={"code": made[0].code, "ticket": forged, "send": "1", **GOOD})
+    assert resp.status_code == 200 and "已记录" in resp.get_data(as_text=True)
+    resp = client.post("/survey/", data={"code": made[0].code, "ticket": ticket, "send": "1", **GOOD})
+    assert resp.status_code == 410
+    answering.close(survey)
+    db.session.commit()
+    responses = db.session.scalars(select(SurveyResponse)).all()
+    assert [r.target_id for r in responses] == [o["s1"][0].id]   # the token's own target, not the forged one
+
+
+def test_a_ticket_sent_after_the_batch_is_withdrawn_or_the_survey_closed_spends_nothing(client, issued):
+    o, survey, made = issued
+    ticket = _page_ticket(client, made[0].code)
+    batch = db.session.scalar(select(TokenBatch))
+    tokens.revoke(batch)
+    db.session.commit()
+    resp = client.post("/survey/", data={"code": made[0].code, "ticket": ticket, "send": "1", **GOOD})
+    assert resp.status_code == 410 and "已被收回" in resp.get_data(as_text=True)
+    batch.revoked = False
+    db.session.commit()
+    ticket = _page_ticket(client, made[1].code)
+    answering.close(survey)
+    db.session.commit()
+    resp = client.post("/survey/", data={"code": made[1].code, "ticket": ticket, "send": "1", **GOOD})
+    assert resp.status_code == 410 and "不再接受" in resp.get_data(as_text=True)
+    assert not db.session.scalar(select(SurveyToken).where(SurveyToken.used.is_(True)))
+    assert db.session.scalar(select(db.func.count()).select_from(SurveyPoolEntry)) == 0
+
+
+def test_fifty_concurrent_sendings_of_one_ticket_store_exactly_one_answer(issued, _schema, client):
+    o, survey, made = issued
+    ticket = _page_ticket(client, made[0].code)
+    db.session.commit()
+    if db.engine.dialect.name != "postgresql":
+        return  # the ticket's one statement is PostgreSQL's; SQLite sends in its write transaction
+    db.session.remove()
+    form = {k: [v] for k, v in GOOD.items()}
+
+    def spend():
+        if answering.send_by_ticket(made[0].code, ticket, form) is None:
+            raise answering.TokenRefused("used", "used")
+
+    outcomes = race(make_app(_schema), [lambda: spend] * 50, answering.TokenRefused)
+    assert sorted(outcomes) == ["ok"] + ["refused"] * 49
+    assert db.session.scalar(select(db.func.count()).select_from(SurveyPoolEntry)) == 1
+
+
+def test_an_address_over_its_guess_limit_is_refused_even_with_a_good_code_and_good_codes_cost_no_count(limited):
+    """Only misses count (good codes ask the limiter's storage nothing); once an address is over its
+    limit this process refuses it at once, found codes included, until the window ends."""
+    from review.core import guesses
+    client = limited.test_client()
+    o = small_institution(Factory())
+    survey = create_survey(questionnaire(), o["county"], "当事人满意度调查")
+    made = tokens.new_tokens(20)
+    tokens.issue(survey, o["s1"][0].id, o["s1"][0].name, made)
+    db.session.commit()
+    for t in made[:12]:   # twelve good codes: more than the limit of 5, and nothing counted
+        assert client.post("/survey/", data={"code": t.code}).status_code == 200
+    assert not list(getattr(limiter.storage, "storage", {}))
+    for _i in range(5):
+        assert client.post("/survey/", data={"code": tokens.new_tokens(1)[0].code}).status_code == 422
+    assert client.post("/survey/", data={"code": tokens.new_tokens(1)[0].code}).status_code == 429
+    assert client.post("/survey/", data={"code": made[12].code}).status_code == 429   # refused, even a good one
+    assert guesses.refused("survey-lookup", "127.0.0.1")
+    assert not guesses.refused("survey-lookup", "10.0.0.9")
