@@ -117,11 +117,43 @@ def configure_engine(engine: Engine, ping_idle_seconds: float | None = None) -> 
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
+        # Deleted rows are overwritten with zeros rather than left in free pages: a copy of the file
+        # taken after a count must not hold the sealed pool it emptied (docs/anonymity.md).
+        cur.execute("PRAGMA secure_delete=ON")
         cur.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE" if wants_write_lock() else "BEGIN")
+
+
+def scrub_after_count(*tables: str) -> bool:
+    """After a count emptied a pool: leave no copy of the deleted rows on disk. PostgreSQL keeps deleted
+    rows until vacuumed; SQLite zeroes them in place (secure_delete) but the write-ahead log still holds
+    the pages as they were until a checkpoint folds it into the file and truncates it. Runs outside any
+    transaction. Returns False when SQLite could not truncate its log (a reader held an older snapshot
+    past the busy timeout): the next count, or the next checkpoint, does it."""
+    engine = db_engine()
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for table in tables:
+                conn.exec_driver_sql(f'VACUUM "{table}"')
+        return True
+    if engine.dialect.name == "sqlite":
+        # The driver's own connection: SQLAlchemy's connections begin a transaction (see configure_engine),
+        # inside which SQLite refuses a checkpoint.
+        raw = engine.raw_connection()
+        try:
+            busy, _log, _done = raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            raw.close()
+        return not busy
+    return True
+
+
+def db_engine() -> Engine:
+    from .extensions import db
+    return db.engine
 
 
 def bulk_insert(session, table, rows: list[dict]) -> None:

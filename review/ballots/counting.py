@@ -20,6 +20,8 @@ from collections import Counter, defaultdict
 from sqlalchemy import delete, insert, select
 
 from ..campaigns.models import Campaign
+from ..core.after_commit import defer
+from ..database import scrub_after_count
 from ..extensions import db
 from .disclosure import Tally, disclose
 from .models import AnonymousAnswer, AnonymousComment, BallotSuppression, PoolEntry, RaterGroup, random_id
@@ -34,7 +36,7 @@ def count(campaign: Campaign) -> int:
                                       .with_for_update()))
     if not entries:
         return 0
-    ballots = [unseal(e.sealed) for e in entries]
+    ballots = [unseal(e.sealed, pool="ballots", pool_id=campaign.id) for e in entries]
     levels: dict[tuple[int, str], dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
     for b in ballots:
         for code, value in b["answers"].items():
@@ -75,15 +77,12 @@ def count(campaign: Campaign) -> int:
     if notes:
         db.session.execute(insert(BallotSuppression), notes)
     db.session.execute(delete(PoolEntry).where(PoolEntry.campaign_id == campaign.id))
+    # Once this commits, no copy of the emptied pool stays on disk (review/database.py).
+    defer(_scrub_pool, campaign.id)
     campaign.ballots_counted = True
     db.session.flush()
     return len(entries)
 
 
-def vacuum_pool() -> None:
-    """On PostgreSQL a deleted row stays on disk until vacuumed; the pool's rows are sealed, but
-    they need not linger either. VACUUM cannot run inside a transaction, hence autocommit."""
-    if db.engine.dialect.name != "postgresql":
-        return
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("VACUUM ballot_pool")
+def _scrub_pool(_campaign_id: int) -> None:
+    scrub_after_count("ballot_pool")

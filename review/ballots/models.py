@@ -84,6 +84,7 @@ class PoolEntry(db.Model):
     database never holds, and why the count deletes it."""
 
     __tablename__ = "ballot_pool"
+    __table_args__ = {"sqlite_with_rowid": False}  # a rowid would order the pool as the ballots came
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)

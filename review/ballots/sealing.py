@@ -1,32 +1,113 @@
-"""Sealing anonymous ballots while they wait in the pool: authenticated encryption with a
-key derived from the application's secret, which the database never holds."""
+"""Sealing anonymous ballots and survey responses while they wait in a pool.
+
+A sealed row must tell a reader of the database (or of a backup taken while people vote) nothing but
+that it exists. So:
+
+* **fixed size**: every row of one pool has the same length. The content is padded to the pool's
+  size, which depends only on what the pool holds (ballots: one size; a survey: a size computed from
+  its questionnaire's longest possible answer), never on what a person wrote. Fernet, used before,
+  hid no length: a long comment showed as a long row.
+* **no clear time**: AES-256-GCM with a random nonce; Fernet kept its timestamp in clear.
+* **bound to its pool**: the pool's kind and id are authenticated with the row (a row copied into
+  another campaign's pool does not open).
+
+The key is derived from the application's secret, which the database never holds. Rows sealed by an
+earlier version (Fernet) still open, so a pool filled before an upgrade is counted.
+"""
 from __future__ import annotations
 
 import base64
 import json
+import os
+import struct
+import unicodedata
 from functools import lru_cache
 
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
+VERSION = b"\x02"
+NONCE = 12
+TAG = 16
+# The fixed size of a ballot's plaintext: a comment of COMMENT_MAX characters (at most 4 bytes each
+# once control characters are gone, see plain_text) and the answers of a ballot of up to about 35
+# questions. A larger ballot rounds up to the next STEP, which then tells only that its plan is large.
+COMMENT_MAX = 2000
+BALLOT_SIZE = 10 * 1024
+STEP = 2 * 1024
 
-def _fernet() -> Fernet:
-    return _fernet_for(current_app.config["SECRET_KEY"])
+
+class SealError(Exception):
+    """A row that does not open with this key for this pool (altered, moved, or another key)."""
+
+
+def plain_text(text: str | None, limit: int) -> str:
+    """Typed text as it is sealed and kept: control characters other than line breaks and tabs removed
+    (JSON would write each as six bytes, so a row's size could depend on them) and at most ``limit``
+    characters."""
+    text = "".join(c for c in (text or "") if c in "\n\t" or unicodedata.category(c) != "Cc")
+    return text.strip()[:limit]
+
+
+def _secret() -> str:
+    return current_app.config["SECRET_KEY"]
+
+
+@lru_cache(maxsize=4)
+def _aead_for(secret_key: str) -> AESGCM:
+    # Derived once per process, as the token keys are: every answer is sealed with it.
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"review-ballot-pool",
+               info=b"anonymous pools v2").derive(secret_key.encode())
+    return AESGCM(key)
 
 
 @lru_cache(maxsize=4)
 def _fernet_for(secret_key: str) -> Fernet:
-    # Derived once per process, as the token keys are: every answer is sealed with it.
+    # Version 1 (Fernet), for rows sealed before the upgrade.
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"review-ballot-pool",
                info=b"anonymous ballots v1").derive(secret_key.encode())
     return Fernet(base64.urlsafe_b64encode(key))
 
 
-def seal(content: dict) -> bytes:
-    return _fernet().encrypt(json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode())
+def _pool_label(pool: str, pool_id: int) -> bytes:
+    return f"{pool}:{pool_id}".encode()
 
 
-def unseal(token: bytes) -> dict:
-    return json.loads(_fernet().decrypt(bytes(token)))
+def padded_size(length: int, size: int) -> int:
+    """The plaintext size a content of ``length`` bytes is padded to in a pool of ``size``."""
+    if length <= size:
+        return size
+    return size + -(-(length - size) // STEP) * STEP
+
+
+def seal(content: dict, *, pool: str, pool_id: int, size: int = BALLOT_SIZE) -> bytes:
+    """The content sealed for the pool ``pool`` (``"ballots"``, ``"survey"``) number ``pool_id``,
+    padded to ``size`` bytes of plaintext: every row of the pool has the same length."""
+    data = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+    framed = struct.pack(">I", len(data)) + data
+    framed += bytes(padded_size(len(framed), size) - len(framed))
+    nonce = os.urandom(NONCE)
+    return VERSION + nonce + _aead_for(_secret()).encrypt(nonce, framed, _pool_label(pool, pool_id))
+
+
+def sealed_length(size: int = BALLOT_SIZE) -> int:
+    """The length of every row of a pool of ``size``."""
+    return len(VERSION) + NONCE + size + TAG
+
+
+def unseal(token: bytes, *, pool: str, pool_id: int) -> dict:
+    token = bytes(token)
+    if token[:1] == VERSION:
+        try:
+            framed = _aead_for(_secret()).decrypt(token[1:1 + NONCE], token[1 + NONCE:], _pool_label(pool, pool_id))
+        except Exception as e:  # noqa: BLE001 - cryptography's InvalidTag
+            raise SealError("this row does not open for this pool") from e
+        (length,) = struct.unpack(">I", framed[:4])
+        return json.loads(framed[4:4 + length])
+    try:
+        return json.loads(_fernet_for(_secret()).decrypt(token))
+    except InvalidToken as e:
+        raise SealError("this row does not open with this key") from e

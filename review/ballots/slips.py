@@ -21,7 +21,7 @@ from ..extensions import db
 from ..org.models import Person
 from .meeting import MEETING_GROUPS, held_in_meeting
 from .models import Assignment, PoolEntry, RaterGroup, Slip, SlipBatch, random_id
-from .sealing import seal
+from .sealing import COMMENT_MAX, plain_text, seal
 from .voting import check_answers, lock_open
 
 if TYPE_CHECKING:
@@ -160,7 +160,8 @@ def submit(secret: str, answers: dict[int, dict[str, float]], comments: dict[int
     db.session.execute(insert(PoolEntry), [
         {"id": random_id(), "campaign_id": opened.campaign.id, "sealed": seal({
             "ratee": pid, "group": group.value, "answers": values,
-            "comment": (comments.get(pid) or "").strip()[:2000]})} for pid, values in clean.items()])
+            "comment": plain_text(comments.get(pid), COMMENT_MAX)}, pool="ballots", pool_id=opened.campaign.id)}
+        for pid, values in clean.items()])
     return len(clean)
 
 

@@ -17,7 +17,7 @@ from ..plans.scales import SHIPPED
 from ..plans.spec import BallotSource
 from .meeting import held_in_meeting
 from .models import Assignment, PoolEntry, RaterGroup, SignedAnswer, WorkReport, random_id
-from .sealing import seal
+from .sealing import COMMENT_MAX, plain_text, seal
 
 REPORT_MIN, REPORT_MAX = 50, 20_000
 
@@ -99,7 +99,7 @@ def submit(assignment_id: int, rater: Person, answers: dict[str, float], comment
         raise DomainError(_("This evaluation is held in a meeting with ballot slips, not online."))
     if assignment.group is RaterGroup.SELF:
         report = _check_report(report)
-    comment = (comment or "").strip()[:2000]
+    comment = plain_text(comment, COMMENT_MAX)
     flipped = db.session.execute(
         update(Assignment).where(Assignment.id == assignment.id, Assignment.completed.is_(False))
         .values(completed=True).execution_options(synchronize_session=False))
@@ -107,7 +107,8 @@ def submit(assignment_id: int, rater: Person, answers: dict[str, float], comment
         raise AlreadySubmitted(_("This ballot has already been submitted."))
     if assignment.group.anonymous:
         db.session.add(PoolEntry(id=random_id(), campaign_id=campaign.id, sealed=seal({
-            "ratee": assignment.ratee_id, "group": assignment.group.value, "answers": clean, "comment": comment})))
+            "ratee": assignment.ratee_id, "group": assignment.group.value, "answers": clean, "comment": comment},
+            pool="ballots", pool_id=campaign.id)))
     else:
         db.session.execute(insert(SignedAnswer), [
             {"assignment_id": assignment.id, "indicator": code, "value": value,

@@ -11,20 +11,22 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, insert, select, text, update
 
 from ..ballots.models import random_id
-from ..ballots.sealing import seal, unseal
+from ..ballots.sealing import plain_text, seal, unseal
+from ..core.after_commit import defer
 from ..core.errors import DomainError
 from ..core.timeutil import local_today
 from ..core.tokens import digest, parse_secret
-from ..database import read_outside_transaction
+from ..database import read_outside_transaction, scrub_after_count
 from ..extensions import db
 from .models import (QuestionnaireVersion, Survey, SurveyAnswer, SurveyPoolEntry, SurveyResponse, SurveyState,
                      SurveyToken, TargetKind, TokenBatch, questionnaire_from)
-from .spec import Questionnaire
+from .spec import TEXT_MAX, Questionnaire
 from .tokens import key
 
 _shuffle = secrets.SystemRandom().shuffle
@@ -148,9 +150,36 @@ def _share_locked(query):
     return query.with_for_update(read=True, of=Survey).execution_options(populate_existing=True)
 
 
-def _sealed(survey_id: int, kind: TargetKind, target_id: int, answers: dict, verified: bool) -> dict:
+def _sealed(survey_id: int, kind: TargetKind, target_id: int, answers: dict, verified: bool,
+            q: Questionnaire) -> dict:
+    answers = {code: plain_text(v, TEXT_MAX) if isinstance(v, str) and code in _text_codes(q) else v
+               for code, v in answers.items()}
     return {"id": random_id(), "survey_id": survey_id, "sealed": seal({
-        "kind": kind.value, "target": target_id, "verified": verified, "answers": answers})}
+        "kind": kind.value, "target": target_id, "verified": verified, "answers": answers},
+        pool="survey", pool_id=survey_id, size=pool_size(q))}
+
+
+@lru_cache(maxsize=256)
+def _text_codes(q: Questionnaire) -> frozenset[str]:
+    return frozenset(x.code for x in q.questions() if x.kind == "text")
+
+
+@lru_cache(maxsize=256)
+def pool_size(q: Questionnaire) -> int:
+    """The plaintext size of every sealed response of a survey asking ``q``: room for the longest answers
+    the questionnaire accepts, so that a row's length never tells how much a person wrote."""
+    bound = 120   # kind, target, verified and the JSON around the answers
+    for question in q.questions():
+        bound += len(question.code.encode()) + 8
+        if question.kind == "text":
+            bound += TEXT_MAX * 4      # at most 4 bytes a character once control characters are gone
+        elif question.kind == "multiple":
+            bound += sum(len(o.code.encode()) + 3 for o in question.options)
+        elif question.kind == "single":
+            bound += max((len(o.code.encode()) + 2 for o in question.options), default=2)
+        else:
+            bound += 4
+    return -(-bound // 1024) * 1024
 
 
 def _lock_open(survey_id: int) -> None:
@@ -175,7 +204,7 @@ def submit_opened(opened: Opened, form: dict[str, list[str]]) -> None:
     if spent.rowcount != 1:
         raise TokenRefused("used", _("This code has already been used. Thank you: each code counts once."))
     db.session.execute(insert(SurveyPoolEntry), [_sealed(opened.survey_id, opened.target_kind, opened.target_id,
-                                                          answers, True)])
+                                                          answers, True, opened.questionnaire)])
 
 
 def _single_statement() -> bool:
@@ -215,7 +244,7 @@ def submit_from_page(opened: Opened, form: dict[str, list[str]]) -> None:
     answers, errors = opened.questionnaire.clean(form)
     if errors:
         raise Incomplete(errors)
-    entry = _sealed(opened.survey_id, opened.target_kind, opened.target_id, answers, True)
+    entry = _sealed(opened.survey_id, opened.target_kind, opened.target_id, answers, True, opened.questionnaire)
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         pooled = conn.execute(_SPEND_AND_POOL, {**entry, "token_id": opened.token_id,
                                                 "open": SurveyState.OPEN.value}).rowcount
@@ -279,7 +308,7 @@ def send_by_ticket(secret: str, ticket: str | None, form: dict[str, list[str]]) 
     answers, errors = q.clean(form)
     if errors:
         return None
-    entry = _sealed(survey_id, kind, target_id, answers, True)
+    entry = _sealed(survey_id, kind, target_id, answers, True, q)
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         pooled = conn.execute(_SEND_BY[code[0]], {
             **entry, "digest": digest(code[1], key=key()), "open": SurveyState.OPEN.value,
@@ -307,10 +336,11 @@ def submit_open(survey: Survey, target_id: int, form: dict[str, list[str]]) -> N
     from .tokens import target_kind, targets
     if target_id not in dict(targets(survey)):
         raise DomainError(_("Choose whom your answers are about."))
-    answers, errors = survey.questionnaire_version.spec().clean(form)
+    q = survey.questionnaire_version.spec()
+    answers, errors = q.clean(form)
     if errors:
         raise Incomplete(errors)
-    db.session.execute(insert(SurveyPoolEntry), [_sealed(survey.id, target_kind(survey), target_id, answers, False)])
+    db.session.execute(insert(SurveyPoolEntry), [_sealed(survey.id, target_kind(survey), target_id, answers, False, q)])
 
 
 def count(survey: Survey) -> int:
@@ -323,7 +353,7 @@ def count(survey: Survey) -> int:
     today = local_today()
     responses, answers = [], []
     for entry in entries:
-        content = unseal(entry.sealed)
+        content = unseal(entry.sealed, pool="survey", pool_id=survey.id)
         rid = random_id()
         responses.append({"id": rid, "survey_id": survey.id, "target_kind": TargetKind(content["kind"]),
                           "target_id": content["target"], "day": today, "verified": content["verified"],
@@ -338,6 +368,8 @@ def count(survey: Survey) -> int:
     if answers:
         db.session.execute(insert(SurveyAnswer), answers)
     db.session.execute(delete(SurveyPoolEntry).where(SurveyPoolEntry.survey_id == survey.id))
+    # Once this commits, no copy of the emptied pool stays on disk (review/database.py).
+    defer(_scrub_pool, survey.id)
     db.session.flush()
     return len(entries)
 
@@ -359,12 +391,8 @@ def close(survey: Survey) -> int:
     return n
 
 
-def vacuum_pool() -> None:
-    """PostgreSQL keeps deleted rows (with their transaction ids) until vacuumed."""
-    if db.engine.dialect.name != "postgresql":
-        return
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("VACUUM survey_pool")
+def _scrub_pool(_survey_id: int) -> None:
+    scrub_after_count("survey_pool")
 
 
 def rescore(survey: Survey) -> None:

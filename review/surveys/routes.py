@@ -231,8 +231,7 @@ def close(survey_id: int):
         abort(400)
     if survey.state is SurveyState.OPEN:
         n = answering.close(survey)
-        db.session.commit()
-        answering.vacuum_pool()
+        db.session.commit()   # the pool's copies on disk are scrubbed after the commit
         flash(_("The survey is closed; %(n)d waiting answers were counted.", n=n), "success")
     return redirect(url_for("surveys.view", survey_id=survey.id))
 
