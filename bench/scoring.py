@@ -158,7 +158,7 @@ def seed(n_people: int, plan_text: str, rng: random.Random) -> Campaign:
             if isinstance(src, BallotSource):
                 ballot_group = "peer" if rng.random() < 0.6 else "democratic"
                 for _r in range(RATERS):
-                    answers.append({"id": random_id(), "ballot": random_id(), "campaign_id": campaign.id,
+                    answers.append({"id": random_id(), "campaign_id": campaign.id,
                                     "ratee_id": pid, "group": ballot_group, "indicator": node.code,
                                     "value": values[rng.randint(0, 3)]})
             elif isinstance(src, ManualSource):

@@ -54,13 +54,12 @@ def count(campaign: Campaign) -> int:
                           "withheld_ballots": sum(sum(groups[g].values()) for g in d.withheld)})
     answers, comments = [], []
     for b in ballots:
-        ballot = random_id()
         kept = []
         for code, value in b["answers"].items():
             label = labels[(b["ratee"], code, b["group"])]
             if label is not None:
                 kept.append(label)
-                answers.append({"id": random_id(), "ballot": ballot, "campaign_id": campaign.id,
+                answers.append({"id": random_id(), "campaign_id": campaign.id,
                                 "ratee_id": b["ratee"], "group": label, "indicator": code, "value": value})
         # A comment stays only if its group can be shown somewhere, under the same name as there.
         if b.get("comment") and kept:

@@ -99,7 +99,6 @@ class AnonymousAnswer(db.Model):
     __table_args__ = {"sqlite_with_rowid": False}
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
-    ballot: Mapped[str] = mapped_column(String(32), index=True)  # random, groups one ballot's answers
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
     ratee_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"), index=True)
     group: Mapped[RaterGroup] = mapped_column(str_enum(RaterGroup, "rater_group"))

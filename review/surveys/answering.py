@@ -10,6 +10,7 @@ spent between two counts (the same reasoning as for anonymous ballots, docs/anon
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -25,7 +26,8 @@ from ..core.tokens import digest, parse_secret
 from ..database import read_outside_transaction, scrub_after_count
 from ..extensions import db
 from .models import (QuestionnaireVersion, Survey, SurveyAnswer, SurveyPoolEntry, SurveyResponse, SurveyState,
-                     SurveyToken, TargetKind, TokenBatch, questionnaire_from)
+                     SurveySuppression, SurveyToken, TargetKind, TokenBatch, questionnaire_from)
+from .results import k_threshold
 from .spec import TEXT_MAX, Questionnaire
 from .tokens import key
 
@@ -351,9 +353,19 @@ def count(survey: Survey) -> int:
         return 0
     q = survey.questionnaire_version.spec()
     today = local_today()
+    contents = [unseal(entry.sealed, pool="survey", pool_id=survey.id) for entry in entries]
+    # The k rule at the count: a target's part (verified, unverified) with fewer than k responses keeps
+    # only its number; its answers are never written out.
+    k = k_threshold(survey)
+    parts = Counter((c["kind"], c["target"], bool(c["verified"])) for c in contents)
+    suppressed = [{"survey_id": survey.id, "target_kind": TargetKind(kind), "target_id": target,
+                   "verified": verified, "responses": n}
+                  for (kind, target, verified), n in parts.items() if n < k]
+    small = {(r["target_kind"].value, r["target_id"], r["verified"]) for r in suppressed}
     responses, answers = [], []
-    for entry in entries:
-        content = unseal(entry.sealed, pool="survey", pool_id=survey.id)
+    for content in contents:
+        if (content["kind"], content["target"], bool(content["verified"])) in small:
+            continue
         rid = random_id()
         responses.append({"id": rid, "survey_id": survey.id, "target_kind": TargetKind(content["kind"]),
                           "target_id": content["target"], "day": today, "verified": content["verified"],
@@ -364,7 +376,11 @@ def count(survey: Survey) -> int:
                                 "question": code, "value": str(v), "hidden": False})
     _shuffle(responses)
     _shuffle(answers)
-    db.session.execute(insert(SurveyResponse), responses)
+    _shuffle(suppressed)
+    if suppressed:
+        _add_suppressed(survey.id, suppressed)
+    if responses:
+        db.session.execute(insert(SurveyResponse), responses)
     if answers:
         db.session.execute(insert(SurveyAnswer), answers)
     db.session.execute(delete(SurveyPoolEntry).where(SurveyPoolEntry.survey_id == survey.id))
@@ -372,6 +388,19 @@ def count(survey: Survey) -> int:
     defer(_scrub_pool, survey.id)
     db.session.flush()
     return len(entries)
+
+
+def _add_suppressed(survey_id: int, rows: list[dict]) -> None:
+    """Counts of parts below k, added to those of an earlier count of the same survey (a survey counted,
+    reopened and counted again keeps one note per part)."""
+    earlier = {(s.target_kind, s.target_id, s.verified): s for s in db.session.scalars(
+        select(SurveySuppression).where(SurveySuppression.survey_id == survey_id))}
+    for row in rows:
+        note = earlier.get((row["target_kind"], row["target_id"], row["verified"]))
+        if note is not None:
+            note.responses += row["responses"]
+        else:
+            db.session.add(SurveySuppression(**row))
 
 
 def waiting(survey: Survey) -> int:

@@ -204,6 +204,21 @@ class SurveyResponse(db.Model):
     index: Mapped[float | None] = mapped_column(Float)
 
 
+class SurveySuppression(db.Model):
+    """A target's part (verified, or unverified) that had fewer than k responses at the count: only
+    their number is kept, their answers were dropped — the database never holds what the pages may not
+    show (whoever knows who held the few codes would know their answers)."""
+
+    __tablename__ = "survey_suppressions"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), primary_key=True)
+    target_kind: Mapped[TargetKind] = mapped_column(str_enum(TargetKind, "target_kind"), primary_key=True)
+    target_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    verified: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    responses: Mapped[int] = mapped_column(Integer)
+
+
 class SurveyAnswer(db.Model):
     """One answer of a counted response: a choice's value (one row per selected option), a score, or a
     text. Texts can be hidden by moderation, never deleted."""

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..org.models import Department, Person, Unit
-from .models import Survey, SurveyAnswer, SurveyResponse, TargetKind
+from .models import Survey, SurveyAnswer, SurveyResponse, SurveySuppression, TargetKind
 from .spec import Question, Questionnaire
 
 
@@ -87,6 +87,15 @@ def summary(survey: Survey, *, verified: bool = True) -> list[TargetResult]:
             r.responses, r.index = n, (float(avg) if avg is not None else None)
         else:
             r.unverified, r.index_unverified = n, (float(avg) if avg is not None else None)
+    # Parts below k at the count: only their number was kept.
+    for kind, target, is_verified, n in db.session.execute(
+            select(SurveySuppression.target_kind, SurveySuppression.target_id, SurveySuppression.verified,
+                   SurveySuppression.responses).where(SurveySuppression.survey_id == survey.id)):
+        r = out.setdefault((kind, target), TargetResult(kind, target, ""))
+        if is_verified:
+            r.responses += n
+        else:
+            r.unverified += n
     names: dict[TargetKind, dict[int, str]] = {}
     for (kind, target), r in out.items():
         names.setdefault(kind, labels(kind, {t for (k2, t) in out if k2 is kind}))

@@ -9,7 +9,8 @@ from review.core.access import Role
 from review.core.errors import DomainError
 from review.extensions import db, limiter
 from review.surveys import answering, tokens
-from review.surveys.models import (SurveyAnswer, SurveyPoolEntry, SurveyResponse, SurveyToken, TokenBatch)
+from review.surveys.models import (SurveyAnswer, SurveyPoolEntry, SurveyResponse, SurveySuppression, SurveyToken,
+                                   TokenBatch)
 from review.surveys.operations import create_survey, save_questionnaire
 from review.surveys.yaml_io import load_questionnaire
 
@@ -237,6 +238,28 @@ def test_a_few_answers_about_a_target_show_nothing_whatever_else_there_is(client
     assert "少于 3 份" in detail and "检察官很耐心" not in detail
 
 
+def test_the_count_stores_nothing_of_a_part_below_k_but_its_number(client, auth, issued, make):
+    """The k rule applies at the count: the database never holds what the pages would not show."""
+    o, survey, made = issued
+    for t in made[:2]:                                          # two verified answers: below k = 3
+        send(client, t.code, {**GOOD, "remarks": "只有两个人知道"})
+    survey.open_key = "kiosk"
+    for _i in range(3):                                         # three through the open link: shown
+        answering.submit_open(survey, o["s1"][0].id, {k: [v] for k, v in GOOD.items()})
+    answering.close(survey)
+    db.session.commit()
+    responses = db.session.scalars(select(SurveyResponse)).all()
+    assert len(responses) == 3 and not any(r.verified for r in responses)
+    stored = db.session.scalars(select(SurveyAnswer.value)).all()
+    assert "只有两个人知道" not in stored
+    [note] = db.session.scalars(select(SurveySuppression)).all()
+    assert (note.target_id, note.verified, note.responses) == (o["s1"][0].id, True, 2)
+    from review.surveys import results
+    [row] = results.summary(survey)
+    assert (row.responses, row.withheld, row.index) == (2, True, None)
+    assert row.unverified == 3 and row.index_unverified is not None
+
+
 def test_closing_counts_what_waits_and_refuses_later_answers(client, issued):
     o, survey, made = issued
     send(client, made[0].code)
@@ -370,8 +393,9 @@ def test_a_page_sent_with_its_ticket_counts_once_and_a_wrong_ticket_spends_nothi
     assert resp.status_code == 410
     answering.close(survey)
     db.session.commit()
-    responses = db.session.scalars(select(SurveyResponse)).all()
-    assert [r.target_id for r in responses] == [o["s1"][0].id]   # the token's own target, not the forged one
+    # The token's own target, not the forged one (one answer, below k: only its number is kept).
+    notes = db.session.scalars(select(SurveySuppression)).all()
+    assert [(n.target_id, n.responses) for n in notes] == [(o["s1"][0].id, 1)]
 
 
 def test_a_ticket_sent_after_the_batch_is_withdrawn_or_the_survey_closed_spends_nothing(client, issued):
