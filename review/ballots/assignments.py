@@ -24,7 +24,7 @@ from ..extensions import db
 from ..org.models import LeaderRole, Person
 from ..org.relations import OrgChart
 from ..plans.spec import BallotSource, Plan
-from .models import Assignment, RaterGroup, voted_online
+from .models import ANONYMOUS_GROUPS, Assignment, RaterGroup, voted_online
 
 
 def plan_groups(plan: Plan) -> set[RaterGroup]:
@@ -66,7 +66,31 @@ def derive(plan: Plan, subjects: list[Person], people_by_unit: dict[int, list[Pe
             if s.on_leadership_team:
                 out.update((p.id, s.id, RaterGroup.MIDDLE) for p in people_by_unit[s.unit_id]
                            if p.active and p.leader_role is LeaderRole.HEAD)
-    return out
+    return without_twins(out)
+
+
+def without_twins(rows: set[tuple[int, int, RaterGroup]]) -> set[tuple[int, int, RaterGroup]]:
+    """Nobody rates one person both signed and anonymously in a campaign: a department head who is a
+    person's signed leader would otherwise also be one of their anonymous peers, and matching the signed
+    ballot to the anonymous one would pick the latter out. The signed rating stays (the reporting line
+    asks for it by name); the anonymous one goes."""
+    signed = {(r, e) for r, e, g in rows if not g.anonymous and r != e}
+    return {(r, e, g) for r, e, g in rows if not (g.anonymous and (r, e) in signed)}
+
+
+def twins(campaign: Campaign) -> list[tuple[str, str]]:
+    """(rater, ratee) names of pairs that rate both signed and anonymously in the campaign."""
+    signed = select(Assignment.rater_id, Assignment.ratee_id).where(
+        Assignment.campaign_id == campaign.id, Assignment.group.in_([g for g in RaterGroup if not g.anonymous]),
+        Assignment.rater_id != Assignment.ratee_id)
+    anonymous = select(Assignment.rater_id, Assignment.ratee_id).where(
+        Assignment.campaign_id == campaign.id, Assignment.group.in_(sorted(ANONYMOUS_GROUPS)))
+    pairs = list(db.session.execute(signed.intersect(anonymous)))
+    if not pairs:
+        return []
+    ids = {i for pair in pairs for i in pair}
+    names = dict(db.session.execute(select(Person.id, Person.name).where(Person.id.in_(ids))).all())
+    return sorted((names.get(r, str(r)), names.get(e, str(e))) for r, e in pairs)
 
 
 def generate(campaign: Campaign, *, peer_sample: int | None = None) -> int:
@@ -114,6 +138,15 @@ def add(campaign: Campaign, rater: Person, ratee: Person, group: RaterGroup) -> 
         Assignment.group == group))
     if exists:
         raise DomainError(_("%(rater)s already rates %(ratee)s in this group.", rater=rater.name, ratee=ratee.name))
+    if rater.id != ratee.id:
+        other = [g for g in RaterGroup if g.anonymous != group.anonymous]
+        twin = db.session.scalar(select(Assignment.group).where(
+            Assignment.campaign_id == campaign.id, Assignment.rater_id == rater.id, Assignment.ratee_id == ratee.id,
+            Assignment.group.in_(other)))
+        if twin is not None:
+            raise DomainError(_("%(rater)s already rates %(ratee)s as %(group)s: nobody rates one person both "
+                                "signed and anonymously, since the signed ballot would identify the anonymous one.",
+                                rater=rater.name, ratee=ratee.name, group=twin.label))
     a = Assignment(campaign_id=campaign.id, rater=rater, ratee=ratee, group=group)
     db.session.add(a)
     db.session.flush()

@@ -70,6 +70,13 @@ def move(campaign: Campaign, action: str, *, until: date | None = None, today: d
     ``today`` stands for the current day in the publication checks (the demo's past campaign).
     Making results final refuses while an appeal waits, and takes version 1 of the final results."""
     if action == "open":
+        from ..ballots.assignments import twins
+        pairs = twins(campaign)
+        if pairs:
+            raise DomainError(_("%(n)d raters would rate the same person both signed and anonymously (first: "
+                                "%(rater)s → %(ratee)s); the signed ballot would identify the anonymous one. "
+                                "Remove one of each pair before opening.",
+                                n=len(pairs), rater=pairs[0][0], ratee=pairs[0][1]))
         campaign.open()
     elif action == "close":
         # Take the row for update: votes in flight (which share-lock it) finish first, and

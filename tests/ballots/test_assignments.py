@@ -49,7 +49,9 @@ def test_self_peer_and_leader_follow_the_directory(campaign):
     o, c = campaign
     assert ("一部干警0", "一部干警0") in pairs(c, RaterGroup.SELF)
     peers = {rater for rater, ratee in pairs(c, RaterGroup.PEER) if ratee == "一部干警0"}
-    assert peers == {"一部主任", "一部干警1", "一部干警2"}  # same department, not the person who left
+    # Same department, not the person who left, and not the department head: he rates 一部干警0 signed,
+    # as the leader, and nobody rates one person both signed and anonymously.
+    assert peers == {"一部干警1", "一部干警2"}
     leaders = {rater for rater, ratee in pairs(c, RaterGroup.LEADER) if ratee == "一部干警0"}
     assert leaders == {"一部主任"}
     assert {r for r, e in pairs(c, RaterGroup.LEADER) if e == "一部主任"} == {"副检察长甲"}
@@ -79,6 +81,32 @@ def test_assignments_are_edited_before_opening_and_fixed_after(campaign):
         assignments.generate(c)
     with pytest.raises(DomainError):
         assignments.add(c, o["s3"][0], o["s1"][0], RaterGroup.PEER)
+
+
+def test_nobody_rates_one_person_both_signed_and_anonymously(campaign):
+    """Matching a signed ballot to the anonymous one of the same rater on the same person picked the
+    anonymous one out: generation, manual additions and opening all refuse such twins."""
+    o, c = campaign
+    signed = {(a.rater_id, a.ratee_id) for a in db.session.scalars(select(Assignment).where(
+        Assignment.campaign_id == c.id, Assignment.group == RaterGroup.LEADER))}
+    anonymous = {(a.rater_id, a.ratee_id) for a in db.session.scalars(select(Assignment).where(
+        Assignment.campaign_id == c.id, Assignment.group.in_([RaterGroup.PEER, RaterGroup.DEMOCRATIC,
+                                                              RaterGroup.MIDDLE])))}
+    assert signed and anonymous and not signed & anonymous
+    assert assignments.twins(c) == []
+    leader_row = db.session.scalar(select(Assignment).where(Assignment.campaign_id == c.id,
+                                                            Assignment.group == RaterGroup.LEADER))
+    rater, ratee = leader_row.rater, leader_row.ratee
+    with pytest.raises(DomainError) as refused:
+        assignments.add(c, rater, ratee, RaterGroup.PEER)
+    assert "署名" in refused.value.message or "signed" in refused.value.message
+    # A twin made behind the rules' back (an older campaign, a hand-edited database) stops the opening.
+    db.session.add(Assignment(campaign_id=c.id, rater_id=rater.id, ratee_id=ratee.id, group=RaterGroup.DEMOCRATIC))
+    db.session.flush()
+    assert assignments.twins(c) == [(rater.name, ratee.name)]
+    with pytest.raises(DomainError) as refused:
+        ops.move(c, "open")
+    assert rater.name in refused.value.message
 
 
 def test_peer_sample_limits_the_raters(campaign):
