@@ -30,13 +30,14 @@ from .sealing import unseal
 _shuffle = secrets.SystemRandom().shuffle
 
 
-def count(campaign: Campaign) -> int:
-    """Count the campaign's pooled ballots. Returns how many ballots were counted."""
+def count(campaign: Campaign, private_key=None) -> int:
+    """Count the campaign's pooled ballots (``private_key``: the scrutineers' key, rebuilt from their
+    shares, for ballots sealed to it). Returns how many ballots were counted."""
     entries = list(db.session.scalars(select(PoolEntry).where(PoolEntry.campaign_id == campaign.id)
                                       .with_for_update()))
     if not entries:
         return 0
-    ballots = [unseal(e.sealed, pool="ballots", pool_id=campaign.id) for e in entries]
+    ballots = [unseal(e.sealed, pool="ballots", pool_id=campaign.id, private_key=private_key) for e in entries]
     levels: dict[tuple[int, str], dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
     for b in ballots:
         for code, value in b["answers"].items():

@@ -11,8 +11,11 @@ that it exists. So:
 * **bound to its pool**: the pool's kind and id are authenticated with the row (a row copied into
   another campaign's pool does not open).
 
-The key is derived from the application's secret, which the database never holds. Rows sealed by an
-earlier version (Fernet) still open, so a pool filled before an upgrade is counted.
+Two keys: the server's, derived from the application's secret, which the database never holds; or,
+for a campaign counted by scrutineers (review/ballots/scrutineers.py), the campaign's X25519 public key,
+whose private key exists only as the scrutineers' shares until they count — then the server holds no
+key that opens a ballot while voting is open. Rows sealed by an earlier version (Fernet) still open,
+so a pool filled before an upgrade is counted.
 """
 from __future__ import annotations
 
@@ -25,11 +28,15 @@ from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
-VERSION = b"\x02"
+VERSION = b"\x02"          # sealed with the server's key
+VERSION_PUBLIC = b"\x03"   # sealed to a campaign's public key (scrutineers hold the private key's shares)
+PUBLIC_KEY = 32
 NONCE = 12
 TAG = 16
 # The fixed size of a ballot's plaintext: a comment of COMMENT_MAX characters (at most 4 bytes each
@@ -86,20 +93,54 @@ def padded_size(length: int, size: int) -> int:
 def seal(content: dict, *, pool: str, pool_id: int, size: int = BALLOT_SIZE) -> bytes:
     """The content sealed for the pool ``pool`` (``"ballots"``, ``"survey"``) number ``pool_id``,
     padded to ``size`` bytes of plaintext: every row of the pool has the same length."""
+    nonce = os.urandom(NONCE)
+    return VERSION + nonce + _aead_for(_secret()).encrypt(nonce, _framed(content, size), _pool_label(pool, pool_id))
+
+
+def seal_to(public_key: bytes, content: dict, *, pool: str, pool_id: int, size: int = BALLOT_SIZE) -> bytes:
+    """The content sealed to an X25519 public key (an ephemeral key pair, ECDH, HKDF, AES-256-GCM), padded
+    as :func:`seal` pads: only the holder of the private key opens it — the server keeps none."""
+    recipient = X25519PublicKey.from_public_bytes(bytes(public_key))
+    ephemeral = X25519PrivateKey.generate()
+    mine = ephemeral.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    key = _public_key_aead(ephemeral.exchange(recipient), mine, bytes(public_key))
+    nonce = os.urandom(NONCE)
+    return VERSION_PUBLIC + mine + nonce + key.encrypt(nonce, _framed(content, size), _pool_label(pool, pool_id))
+
+
+def _public_key_aead(shared: bytes, ephemeral: bytes, recipient: bytes) -> AESGCM:
+    return AESGCM(HKDF(algorithm=hashes.SHA256(), length=32, salt=ephemeral + recipient,
+                       info=b"review sealed to scrutineers v3").derive(shared))
+
+
+def _framed(content: dict, size: int) -> bytes:
     data = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
     framed = struct.pack(">I", len(data)) + data
-    framed += bytes(padded_size(len(framed), size) - len(framed))
-    nonce = os.urandom(NONCE)
-    return VERSION + nonce + _aead_for(_secret()).encrypt(nonce, framed, _pool_label(pool, pool_id))
+    return framed + bytes(padded_size(len(framed), size) - len(framed))
 
 
-def sealed_length(size: int = BALLOT_SIZE) -> int:
+def sealed_length(size: int = BALLOT_SIZE, *, public: bool = False) -> int:
     """The length of every row of a pool of ``size``."""
-    return len(VERSION) + NONCE + size + TAG
+    return len(VERSION) + (PUBLIC_KEY if public else 0) + NONCE + size + TAG
 
 
-def unseal(token: bytes, *, pool: str, pool_id: int) -> dict:
+def unseal(token: bytes, *, pool: str, pool_id: int, private_key: X25519PrivateKey | None = None) -> dict:
+    """Open a sealed row: with the server's key, or for a row sealed to a public key, with its private key."""
     token = bytes(token)
+    if token[:1] == VERSION_PUBLIC:
+        if private_key is None:
+            raise SealError("this row is sealed to the scrutineers' key")
+        ephemeral = token[1:1 + PUBLIC_KEY]
+        nonce = token[1 + PUBLIC_KEY:1 + PUBLIC_KEY + NONCE]
+        mine = private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        try:
+            shared = private_key.exchange(X25519PublicKey.from_public_bytes(ephemeral))
+            framed = _public_key_aead(shared, ephemeral, mine).decrypt(
+                nonce, token[1 + PUBLIC_KEY + NONCE:], _pool_label(pool, pool_id))
+        except Exception as e:  # noqa: BLE001 - InvalidTag, a malformed key
+            raise SealError("this row does not open with this key for this pool") from e
+        (length,) = struct.unpack(">I", framed[:4])
+        return json.loads(framed[4:4 + length])
     if token[:1] == VERSION:
         try:
             framed = _aead_for(_secret()).decrypt(token[1:1 + NONCE], token[1 + NONCE:], _pool_label(pool, pool_id))

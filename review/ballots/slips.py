@@ -21,7 +21,8 @@ from ..extensions import db
 from ..org.models import Person
 from .meeting import MEETING_GROUPS, held_in_meeting
 from .models import Assignment, PoolEntry, RaterGroup, Slip, SlipBatch, random_id
-from .sealing import COMMENT_MAX, plain_text, seal
+from .ballot_key import seal_ballot
+from .sealing import COMMENT_MAX, plain_text
 from .voting import check_answers, lock_open
 
 if TYPE_CHECKING:
@@ -158,9 +159,9 @@ def submit(secret: str, answers: dict[int, dict[str, float]], comments: dict[int
     if flipped.rowcount != 1:
         raise SlipRefused("used", _("This slip has already been used. Each slip counts once."))
     db.session.execute(insert(PoolEntry), [
-        {"id": random_id(), "campaign_id": opened.campaign.id, "sealed": seal({
+        {"id": random_id(), "campaign_id": opened.campaign.id, "sealed": seal_ballot(opened.campaign, {
             "ratee": pid, "group": group.value, "answers": values,
-            "comment": plain_text(comments.get(pid), COMMENT_MAX)}, pool="ballots", pool_id=opened.campaign.id)}
+            "comment": plain_text(comments.get(pid), COMMENT_MAX)})}
         for pid, values in clean.items()])
     return len(clean)
 

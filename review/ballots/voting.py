@@ -17,7 +17,8 @@ from ..plans.scales import SHIPPED
 from ..plans.spec import BallotSource
 from .meeting import held_in_meeting
 from .models import Assignment, PoolEntry, RaterGroup, SignedAnswer, WorkReport, random_id
-from .sealing import COMMENT_MAX, plain_text, seal
+from .ballot_key import seal_ballot
+from .sealing import COMMENT_MAX, plain_text
 
 REPORT_MIN, REPORT_MAX = 50, 20_000
 
@@ -106,9 +107,8 @@ def submit(assignment_id: int, rater: Person, answers: dict[str, float], comment
     if flipped.rowcount != 1:
         raise AlreadySubmitted(_("This ballot has already been submitted."))
     if assignment.group.anonymous:
-        db.session.add(PoolEntry(id=random_id(), campaign_id=campaign.id, sealed=seal({
-            "ratee": assignment.ratee_id, "group": assignment.group.value, "answers": clean, "comment": comment},
-            pool="ballots", pool_id=campaign.id)))
+        db.session.add(PoolEntry(id=random_id(), campaign_id=campaign.id, sealed=seal_ballot(campaign, {
+            "ratee": assignment.ratee_id, "group": assignment.group.value, "answers": clean, "comment": comment})))
     else:
         db.session.execute(insert(SignedAnswer), [
             {"assignment_id": assignment.id, "indicator": code, "value": value,

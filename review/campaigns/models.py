@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint, false
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, LargeBinary, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.errors import DomainError
@@ -78,6 +78,14 @@ class Campaign(db.Model):
     # Set when closing counted anonymous ballots: they are counted once, so a reopened campaign
     # takes no more (a second count would let anyone compare results before and after).
     ballots_counted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Who can open the anonymous ballots (review/ballots/scrutineers.py): "server" (the server's key,
+    # counted at close) or "scrutineers" (a key pair made at opening; the stored public key seals every
+    # ballot, the private key exists only as the scrutineers' shares, `scrutineer_threshold` of
+    # `scrutineers` count after close).
+    ballot_key_mode: Mapped[str] = mapped_column(String(20), default="server", server_default="server")
+    scrutineers: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    scrutineer_threshold: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    ballot_public_key: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     # Set while a background job is to recompute the results after an input changed
     # (review/campaigns/rescoring.py): the figures shown are from before that change.
     rescore_requested_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -65,10 +65,17 @@ def refresh_subjects(campaign: Campaign) -> None:
     regenerate_assignments(campaign)
 
 
-def move(campaign: Campaign, action: str, *, until: date | None = None, today: date | None = None) -> None:
+def move(campaign: Campaign, action: str, *, until: date | None = None, today: date | None = None) -> list:
     """Apply a lifecycle action (open, close, reopen, publish, finalize); recompute on the way.
     ``today`` stands for the current day in the publication checks (the demo's past campaign).
-    Making results final refuses while an appeal waits, and takes version 1 of the final results."""
+    Making results final refuses while an appeal waits, and takes version 1 of the final results.
+    Returns the scrutineers' key cards made by opening a campaign counted by scrutineers (print them
+    now: nothing else keeps them), else an empty list."""
+    from ..ballots import ballot_key
+    cards: list = []
+    if action in ("publish", "finalize") and ballot_key.awaiting_count(campaign):
+        raise DomainError(_("The anonymous ballots wait for the scrutineers: %(t)d of them enter their shares to "
+                            "count before the results can be published.", t=campaign.scrutineer_threshold))
     if action == "open":
         from ..ballots.assignments import twins
         pairs = twins(campaign)
@@ -77,14 +84,19 @@ def move(campaign: Campaign, action: str, *, until: date | None = None, today: d
                                 "%(rater)s → %(ratee)s); the signed ballot would identify the anonymous one. "
                                 "Remove one of each pair before opening.",
                                 n=len(pairs), rater=pairs[0][0], ratee=pairs[0][1]))
+        first = campaign.state is CampaignState.DRAFT
         campaign.open()
+        if first and ballot_key.uses_scrutineers(campaign):
+            cards = ballot_key.issue_cards(campaign)
     elif action == "close":
         # Take the row for update: votes in flight (which share-lock it) finish first, and
         # none can start before the state changes, so the count below sees every ballot.
         db.session.execute(select(Campaign.id).where(Campaign.id == campaign.id).with_for_update())
         campaign.close()
-        from ..ballots.counting import count
-        count(campaign)  # anonymous ballots are counted once, now; nothing stays sealed
+        if not ballot_key.uses_scrutineers(campaign):
+            from ..ballots.counting import count
+            count(campaign)  # anonymous ballots are counted once, now; nothing stays sealed
+        # Sealed to the scrutineers' key, they wait for their shares (ballot_key.count_with_shares).
     elif action == "reopen":
         campaign.reopen()
     elif action == "publish":
@@ -103,6 +115,7 @@ def move(campaign: Campaign, action: str, *, until: date | None = None, today: d
     if action == "finalize":
         from ..appeals.versions import snapshot
         snapshot(campaign)
+    return cards
 
 
 # Sources whose values the performance office enters by hand (points, or occurrences).

@@ -108,7 +108,14 @@ def view(campaign_id: int):
                                   .where(CampaignSubject.campaign_id == campaign.id)
                                   .options(joinedload(Person.department), joinedload(Person.unit))
                                   .order_by(Person.staff_no)).all()
+    from ..ballots import ballot_key as keys
+    from ..ballots.scrutineers import fingerprint
+    key_form = BallotKeyForm(mode=campaign.ballot_key_mode, scrutineers=campaign.scrutineers,
+                             threshold=campaign.scrutineer_threshold)
     return render_template("campaigns/view.html", campaign=campaign, plan=campaign.plan_version.spec(),
+                           key_form=key_form, awaiting_count=keys.awaiting_count(campaign),
+                           sealed_waiting=keys.pooled(campaign) if keys.uses_scrutineers(campaign) else 0,
+                           key_fingerprint=fingerprint(campaign.ballot_public_key) if campaign.ballot_public_key else None,
                            subjects=subjects,
                            progress=items, blockers=queries.blockers(campaign, items), actions=actions,
                            action_labels=ACTION_LABELS, source_labels=SOURCE_LABELS,
@@ -150,14 +157,107 @@ def move(campaign_id: int):
             flash(_("Give the last day of the publication period."), "error")
             return redirect(url_for("campaigns.view", campaign_id=campaign.id))
     try:
-        ops.move(campaign, action, until=until)
+        cards = ops.move(campaign, action, until=until)
     except DomainError as e:
         db.session.rollback()
         flash(e.message, "error")
     else:
         db.session.commit()   # closing counted the pool; its copies on disk are scrubbed after the commit
+        if cards:
+            return _key_cards(campaign, cards)
         flash(_("The campaign is now: %(state)s.", state=campaign.state.label), "success")
     return redirect(url_for("campaigns.view", campaign_id=campaign.id))
+
+
+def _key_cards(campaign: Campaign, cards):
+    """The scrutineers' key cards, shown once: this response is the only copy (never cached)."""
+    import segno
+    codes = [segno.make(card.words, error="m").svg_inline(scale=3, border=2, title=_("Key card %(n)d", n=card.number))
+             for card in cards]
+    response = current_app.make_response(render_template("campaigns/key_cards.html", campaign=campaign,
+                                                         cards=list(zip(cards, codes))))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+class BallotKeyForm(FlaskForm):
+    mode = SelectField(_l("Who can open the anonymous ballots"), choices=[
+        ("server", _l("The server's key: counted at close (simpler)")),
+        ("scrutineers", _l("Scrutineers' key cards: counted when enough of them enter their shares (the server "
+                           "holds no key while voting is open)"))])
+    scrutineers = IntegerField(_l("Scrutineers (key cards)"), default=3, validators=[NumberRange(2, 9)])
+    threshold = IntegerField(_l("Cards needed to count"), default=2, validators=[NumberRange(2, 9)])
+    submit = SubmitField(_l("Save"))
+
+
+@bp.post("/<int:campaign_id>/ballot-key")
+@roles(*EDITORS)
+def ballot_key(campaign_id: int):
+    from ..ballots import ballot_key as keys
+    campaign = _campaign(campaign_id)
+    form = BallotKeyForm()
+    if not form.validate_on_submit():
+        for field in (form.mode, form.scrutineers, form.threshold):
+            for error in field.errors:
+                flash(f"{field.label.text}: {error}", "error")
+        return redirect(url_for("campaigns.view", campaign_id=campaign.id, _anchor="ballot-key"))
+    try:
+        keys.choose(campaign, form.mode.data, form.scrutineers.data, form.threshold.data)
+    except DomainError as e:
+        db.session.rollback()
+        flash(e.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Saved: who can open the anonymous ballots."), "success")
+    return redirect(url_for("campaigns.view", campaign_id=campaign.id, _anchor="ballot-key"))
+
+
+@bp.post("/<int:campaign_id>/key-cards")
+@roles(*EDITORS)
+def new_key_cards(campaign_id: int):
+    """New cards while no anonymous ballot is sealed yet (the first ones were lost before printing)."""
+    from ..ballots import ballot_key as keys
+    campaign = _campaign(campaign_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        cards = keys.issue_cards(campaign)
+    except DomainError as e:
+        db.session.rollback()
+        flash(e.message, "error")
+        return redirect(url_for("campaigns.view", campaign_id=campaign.id, _anchor="ballot-key"))
+    db.session.commit()
+    return _key_cards(campaign, cards)
+
+
+@bp.route("/<int:campaign_id>/count", methods=["GET", "POST"])
+@roles(*EDITORS)
+def count_ballots(campaign_id: int):
+    """The scrutineers enter their shares together; the ballots are counted, the key forgotten."""
+    from ..ballots import ballot_key as keys
+    campaign = _campaign(campaign_id)
+    if not keys.awaiting_count(campaign):
+        flash(_("No anonymous ballot of this campaign waits for the scrutineers."), "info")
+        return redirect(url_for("campaigns.view", campaign_id=campaign.id))
+    error = None
+    if request.method == "POST":
+        if not FlaskForm().validate_on_submit():
+            abort(400)
+        shares = [request.form.get(f"share{i}", "")[:2000] for i in range(1, campaign.scrutineers + 1)]
+        try:
+            n = keys.count_with_shares(campaign, shares)
+        except DomainError as e:
+            db.session.rollback()
+            error = e.message
+        else:
+            settle(campaign, force=True)
+            db.session.commit()
+            flash(_("%(n)d anonymous ballots counted. The key was rebuilt for this count only and is not kept.",
+                    n=n), "success")
+            return redirect(url_for("campaigns.view", campaign_id=campaign.id))
+    from ..ballots.scrutineers import fingerprint
+    return render_template("campaigns/count.html", campaign=campaign, waiting=keys.pooled(campaign),
+                           fingerprint=fingerprint(campaign.ballot_public_key), error=error), (422 if error else 200)
 
 
 def _hand_leaf(campaign: Campaign, code: str):

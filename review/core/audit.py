@@ -57,6 +57,9 @@ def _jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, (bytes, memoryview)):
+        # Binary columns hold keys and digests: the log says that they changed and how long they are.
+        return f"<{len(value)} bytes>"
     if isinstance(value, (list, tuple, set)):
         return [_jsonable(v) for v in value]
     return value
