@@ -181,13 +181,17 @@ def _key_cards(campaign: Campaign, cards):
 
 
 class BallotKeyForm(FlaskForm):
-    mode = SelectField(_l("Who can open the anonymous ballots"), choices=[
-        ("server", _l("The server's key: counted at close (simpler)")),
-        ("scrutineers", _l("Scrutineers' key cards: counted when enough of them enter their shares (the server "
-                           "holds no key while voting is open)"))])
+    mode = SelectField(_l("Who can open the anonymous ballots"), choices=[], validators=[DataRequired()])
     scrutineers = IntegerField(_l("Scrutineers (key cards)"), default=3, validators=[NumberRange(2, 9)])
     threshold = IntegerField(_l("Cards needed to count"), default=2, validators=[NumberRange(2, 9)])
     submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mode.choices = [
+            ("server", str(_l("The server's key: counted at close (simpler)"))),
+            ("scrutineers", str(_l("Scrutineers' key cards: counted when enough of them enter their shares (the "
+                                   "server holds no key while voting is open)")))]
 
 
 @bp.post("/<int:campaign_id>/ballot-key")

@@ -8,7 +8,7 @@ import random
 from flask import current_app
 from sqlalchemy import select
 
-from ..ballots import outside, slips, voting
+from ..ballots import ballot_key, outside, slips, voting
 from ..ballots.models import Assignment, RaterGroup
 from ..campaigns import operations as campaign_ops
 from ..campaigns.loader import recompute
@@ -69,7 +69,16 @@ def seed_meeting(version, county: Unit, rng: random.Random) -> None:
     """The leadership's democratic evaluation, held in a meeting: a printed slip set (written to the
     instance folder), most of it already used; the middle managers vote online."""
     campaign = campaign_ops.create_campaign(version, county, name="东湖县院2025年度领导班子民主测评", year=2025)
-    campaign_ops.move(campaign, "open")
+    # A meeting has scrutineers: this campaign's ballots open only with 2 of their 3 key cards. A real
+    # office prints the cards at opening and keeps no copy; the demo writes them to its instance folder
+    # so that whoever tries it can count (demo_key_cards_path).
+    ballot_key.choose(campaign, "scrutineers", 3, 2)
+    cards = campaign_ops.move(campaign, "open")
+    with open(demo_key_cards_path(), "w", encoding="utf-8") as f:
+        f.write(f"{campaign.name}: scrutineers' key cards, {cards[0].threshold} of {cards[0].total} needed to count "
+                f"(key fingerprint {cards[0].fingerprint}). Demo only: a real office prints them and keeps no copy.\n\n")
+        for card in cards:
+            f.write(f"Card {card.number}: {card.words}\n\n")
     voters = slips.raters_by_group(campaign).get(RaterGroup.DEMOCRATIC, 0)
     if not voters:
         return
@@ -100,6 +109,10 @@ def seed_meeting(version, county: Unit, rng: random.Random) -> None:
         outside.save(campaign, body, {p.id: {q.code: pick_level(rng, q.values, 1.0) for q in qs}
                                       for p in outside.ratees(campaign)})
     recompute(campaign)
+
+
+def demo_key_cards_path() -> str:
+    return os.path.join(current_app.instance_path, "demo-key-cards.txt")
 
 
 def demo_slips_path() -> str:

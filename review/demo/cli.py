@@ -4,7 +4,7 @@ import os
 import click
 
 from ..extensions import db
-from .ballots import demo_slips_path
+from .ballots import demo_key_cards_path, demo_slips_path
 from .logins import demo_logins
 from .seed import database_empty, demo_present, demo_survey_slips_path, seed, wipe
 
@@ -45,6 +45,8 @@ def demo_command(ctx: click.Context, reset: bool, if_empty: bool, archive: bool)
     print_logins(logins)
     if os.path.exists(demo_slips_path()):
         click.echo(f"Meeting ballot slips of the leadership evaluation (printable): {demo_slips_path()}")
+    if os.path.exists(demo_key_cards_path()):
+        click.echo(f"Its scrutineers' key cards (2 of 3 count the ballots after closing): {demo_key_cards_path()}")
     if os.path.exists(demo_survey_slips_path()):
         click.echo(f"Satisfaction survey slips, unused (printable): {demo_survey_slips_path()}")
 
