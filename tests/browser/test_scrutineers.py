@@ -72,6 +72,8 @@ def test_scrutineers_count_the_meeting_ballots_with_two_cards(new_context, live_
     page.locator("form:has(input[name=action][value=close]) button").click()
     expect(page.locator("#ballot-key")).to_contain_text(f"{waiting} 张匿名选票等待监票人")
     page.get_by_role("button", name="用监票人的密钥卡计票").click()
+    expect(page.locator("textarea[name=share3]")).to_be_visible()
+    page.wait_for_load_state("load")   # the stylesheet applied before the width is measured
     shot(page, "count-390")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.locator("textarea[name=share1]").fill(cards[0])
