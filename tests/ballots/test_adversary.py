@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select, text
 
 from review.ballots import voting
+from review.core.access import Role
 from review.ballots.models import AnonymousAnswer, AnonymousComment, Assignment, PoolEntry, RaterGroup
 from review.campaigns import operations as ops
 from review.extensions import db
@@ -25,10 +26,11 @@ PERMUTATIONS = 400
 def many_voters(make, app):
     o = small_institution(make)
     extra = [make.person(department=o["d2"], name=f"二部新警{i}") for i in range(VOTERS)]
+    logins = [make.user(Role.STAFF, person=p, login=f"voter{i}").login for i, p in enumerate(extra)]
     campaign = ops.create_campaign(save_plan(load_plan(PLAN)), o["county"])
     ops.move(campaign, "open")
     make.commit()
-    return o, campaign, extra
+    return o, campaign, list(zip(extra, logins))
 
 
 def matches(observed: list, truth: list) -> int:
@@ -46,20 +48,23 @@ def beats_chance(observed: list, truth: list, rng: random.Random) -> bool:
     return better / PERMUTATIONS < 0.01
 
 
-def test_no_channel_links_a_ballot_to_its_voter(many_voters, caplog):
+def test_no_channel_links_a_ballot_to_its_voter(many_voters, caplog, client, auth):
     o, c, voters = many_voters
     rng = random.Random(7)
     questions = voting.questions(c, RaterGroup.DEMOCRATIC)
     cast = []   # what the adversary knows: each voter, in voting order, with their answers and comment
     with caplog.at_level(logging.DEBUG):
-        for i, voter in enumerate(voters):
+        for i, (voter, login) in enumerate(voters):
             answers = {q.code: rng.choice(q.values) for q in questions}
             comment = f"意见{i:02d}" + "很" * rng.randrange(0, 400)
             a = db.session.scalar(select(Assignment).where(
                 Assignment.campaign_id == c.id, Assignment.rater_id == voter.id, Assignment.ratee_id == o["chief"].id,
                 Assignment.group == RaterGroup.DEMOCRATIC))
-            voting.submit(a.id, voter, answers, comment)
-            db.session.commit()
+            auth.login(login)   # each voter through the ballot page, as a browser sends it
+            resp = client.post(f"/ballots/{a.id}", data={**{f"q-{k}": f"{v:g}" for k, v in answers.items()},
+                                                          "comment": comment})
+            assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
+            auth.logout()
             cast.append((voter.id, answers, comment))
     # The logs name no answer and no comment.
     logged = "\n".join(r.getMessage() for r in caplog.records)
