@@ -54,9 +54,31 @@ def create(plan_name, version, unit_code, year, period, period_no, name):
 def move(campaign_id: int, action: str, until):
     """Move a campaign through its lifecycle; an illegal move is refused."""
     campaign = campaign_or_fail(campaign_id)
-    _run(lambda: ops.move(campaign, action, until=until.date() if until else None))
+    cards = _run(lambda: ops.move(campaign, action, until=until.date() if until else None))
     db.session.commit()
     click.echo(f"{campaign.name}: {campaign.state.value}")
+    if cards:
+        # Opening a campaign counted by scrutineers: this output is the only copy of the key cards.
+        click.echo(f"Scrutineers' key cards ({cards[0].threshold} of {cards[0].total} count; key fingerprint "
+                   f"{cards[0].fingerprint}). Print them now and hand one to each scrutineer; nothing keeps them.")
+        for card in cards:
+            click.echo(f"Card {card.number}: {card.words}")
+
+
+@campaigns_cli.command("count")
+@click.argument("campaign_id", type=int)
+def count(campaign_id: int):
+    """Count the anonymous ballots of a closed campaign with its scrutineers' cards (typed at the prompt,
+    never on the command line, which the shell's history would keep)."""
+    from ..ballots import ballot_key
+    campaign = campaign_or_fail(campaign_id)
+    shares = [click.prompt(f"Card of scrutineer {i} of {campaign.scrutineer_threshold}", hide_input=True)
+              for i in range(1, campaign.scrutineer_threshold + 1)]
+    n = _run(lambda: ballot_key.count_with_shares(campaign, shares))
+    from .rescoring import settle
+    settle(campaign, force=True)
+    db.session.commit()
+    click.echo(f"{campaign.name}: {n} anonymous ballots counted; the key was not kept.")
 
 
 @campaigns_cli.command("enter")

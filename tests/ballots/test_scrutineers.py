@@ -160,3 +160,28 @@ def test_a_campaign_on_the_servers_key_says_so_and_counts_at_close(client, offic
     page = client.get(f"/campaigns/{c.id}").get_data(as_text=True)
     assert "服务器" in page or "server" in page
     assert client.post(f"/campaigns/{c.id}/move", data={"action": "open"}).status_code == 302
+
+
+def test_the_command_line_prints_the_cards_at_opening_and_counts_with_cards_typed_at_its_prompt(runner, make):
+    from review.plans.operations import save_plan
+    from review.plans.yaml_io import load_plan
+    o = small_institution(make)
+    c = ops.create_campaign(save_plan(load_plan(PLAN)), o["county"])
+    ballot_key.choose(c, "scrutineers", 3, 2)
+    make.commit()
+    result = runner.invoke(args=["campaigns", "move", str(c.id), "open"])
+    assert result.exit_code == 0, result.output
+    cards = re.findall(r"^Card \d: (.+)$", result.output, re.M)
+    assert len(cards) == 3 and scrutineers.fingerprint(c.ballot_public_key) in result.output
+    for rater in o["s1"] + o["s2"]:
+        voting.submit(assignment(c, rater, o["chief"], RaterGroup.DEMOCRATIC).id, rater,
+                      ballot(c, RaterGroup.DEMOCRATIC))
+        db.session.commit()
+    assert runner.invoke(args=["campaigns", "move", str(c.id), "close"]).exit_code == 0
+    wrong = runner.invoke(args=["campaigns", "count", str(c.id)], input=f"{cards[0]}\n{cards[0]}\n")
+    assert wrong.exit_code != 0 and cards[0] not in wrong.output
+    done = runner.invoke(args=["campaigns", "count", str(c.id)], input=f"{cards[2]}\n{cards[0]}\n")
+    assert done.exit_code == 0, done.output
+    assert "5 anonymous ballots counted" in done.output and cards[0] not in done.output
+    db.session.expire_all()
+    assert c.ballots_counted
