@@ -8,6 +8,7 @@ a deadlock. Taking the write lock at BEGIN lets the busy timeout do its job.
 """
 from __future__ import annotations
 
+import logging
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -127,6 +128,10 @@ def configure_engine(engine: Engine, ping_idle_seconds: float | None = None) -> 
         conn.exec_driver_sql("BEGIN IMMEDIATE" if wants_write_lock() else "BEGIN")
 
 
+SCRUB_ATTEMPTS = 5
+SCRUB_WAIT_SECONDS = 0.2
+
+
 def scrub_after_count(*tables: str) -> bool:
     """After a count emptied a pool: leave no copy of the deleted rows on disk. PostgreSQL keeps deleted
     rows until vacuumed; SQLite zeroes them in place (secure_delete) but the write-ahead log still holds
@@ -142,12 +147,20 @@ def scrub_after_count(*tables: str) -> bool:
     if engine.dialect.name == "sqlite":
         # The driver's own connection: SQLAlchemy's connections begin a transaction (see configure_engine),
         # inside which SQLite refuses a checkpoint.
-        raw = engine.raw_connection()
-        try:
-            busy, _log, _done = raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        finally:
-            raw.close()
-        return not busy
+        # A reader holding an older snapshot keeps the log from being truncated: wait for it a little.
+        for attempt in range(SCRUB_ATTEMPTS):
+            raw = engine.raw_connection()
+            try:
+                busy, _log, _done = raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                raw.close()
+            if not busy:
+                return True
+            time.sleep(SCRUB_WAIT_SECONDS * (attempt + 1))
+        logging.getLogger(__name__).warning(
+            "After a count the SQLite write-ahead log could not be truncated (a reader held it): the emptied "
+            "pool stays in it until the next checkpoint. Run PRAGMA wal_checkpoint(TRUNCATE) when the site is quiet.")
+        return False
     return True
 
 

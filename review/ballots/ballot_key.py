@@ -14,8 +14,8 @@ from ..core import audit
 from ..core.errors import DomainError
 from ..extensions import db
 from . import scrutineers
-from .models import PoolEntry
-from .sealing import seal, seal_to
+from .models import PoolEntry, RaterGroup
+from .sealing import BALLOT_SIZE, COMMENT_MAX, SealError, seal, seal_to
 from .scrutineers import MODE_SCRUTINEERS, MODE_SERVER, KeyCard
 
 
@@ -49,6 +49,7 @@ def issue_cards(campaign: Campaign) -> list[KeyCard]:
         raise DomainError(_("This campaign's ballots are sealed with the server's key: there are no key cards."))
     if campaign.state is not CampaignState.OPEN or campaign.ballots_counted:
         raise DomainError(_("Key cards are made when the campaign opens."))
+    _lock(campaign)   # votes share-lock the row: none can seal to the old key while it is replaced
     if campaign.ballot_public_key is not None and pooled(campaign):
         raise DomainError(_("Ballots are already sealed to the key of the cards issued: new cards would leave them "
                             "unopenable."))
@@ -60,12 +61,33 @@ def issue_cards(campaign: Campaign) -> list[KeyCard]:
     return cards
 
 
+def _lock(campaign: Campaign) -> None:
+    db.session.execute(select(Campaign.id).where(Campaign.id == campaign.id).with_for_update())
+    db.session.refresh(campaign)
+
+
+def ballot_size(campaign: Campaign) -> int:
+    """The plaintext size of every sealed ballot of the campaign: room for its largest anonymous ballot (the
+    most questions of any anonymous group) and the longest comment, so that a row's length never tells
+    whether its comment was long."""
+    from ..plans.spec import BallotSource
+    plan = campaign.plan_version.spec()
+    asked = [(node.code, {g for g, _w in node.source.groups}) for _path, node in plan.leaves()
+             if isinstance(node.source, BallotSource)]
+    # An answer is its code and a level ("code":12.5,) — 28 bytes are room for any level.
+    longest = max((sum(len(code.encode()) + 28 for code, groups in asked if g.value in groups)
+                   for g in RaterGroup if g.anonymous), default=0)
+    bound = 160 + COMMENT_MAX * 4 + longest   # ratee, group and the JSON around them; 4 bytes a character
+    return max(BALLOT_SIZE, -(-bound // 1024) * 1024)
+
+
 def seal_ballot(campaign: Campaign, content: dict) -> bytes:
+    size = ballot_size(campaign)
     if uses_scrutineers(campaign):
         if campaign.ballot_public_key is None:
             raise DomainError(_("This campaign has no ballot key yet: the office issues the key cards when it opens."))
-        return seal_to(campaign.ballot_public_key, content, pool="ballots", pool_id=campaign.id)
-    return seal(content, pool="ballots", pool_id=campaign.id)
+        return seal_to(campaign.ballot_public_key, content, pool="ballots", pool_id=campaign.id, size=size)
+    return seal(content, pool="ballots", pool_id=campaign.id, size=size)
 
 
 def awaiting_count(campaign: Campaign) -> bool:
@@ -78,6 +100,7 @@ def count_with_shares(campaign: Campaign, shares: list[str]) -> int:
     """Count the sealed ballots with the scrutineers' shares. The private key is rebuilt here, used, and
     dropped with this call's frame; it is never written anywhere."""
     from .counting import count
+    _lock(campaign)   # one count at a time, and no reopening while it runs
     if not uses_scrutineers(campaign) or campaign.state is not CampaignState.CLOSED:
         raise DomainError(_("Shares are entered once the campaign is closed."))
     if campaign.ballots_counted:
@@ -89,7 +112,13 @@ def count_with_shares(campaign: Campaign, shares: list[str]) -> int:
     if campaign.ballot_public_key is None:
         raise DomainError(_("This campaign never had a ballot key: no ballot is sealed to one."))
     key = scrutineers.rebuild(campaign.ballot_public_key, entered)
-    n = count(campaign, private_key=key)
+    try:
+        n = count(campaign, private_key=key)
+    except SealError:
+        # Nothing is written: the count is one transaction, rolled back by the caller.
+        raise DomainError(_("Some sealed ballots do not open with this campaign's key: nothing was counted. The "
+                            "administrators can find the pool's rows for campaign %(id)d in the database.",
+                            id=campaign.id)) from None
     campaign.ballots_counted = True
     audit.record("campaigns.counted_by_scrutineers", campaign,
                  summary=_("%(n)d anonymous ballots counted with %(k)d scrutineers' shares; the key was not kept.",

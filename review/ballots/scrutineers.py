@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 
 import shamir_mnemonic
+import shamir_mnemonic.share
+from shamir_mnemonic.wordlist import WORDLIST
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 from flask_babel import gettext as _
@@ -68,10 +70,25 @@ def new_key(total: int, threshold: int) -> tuple[bytes, list[KeyCard]]:
     return public, [KeyCard(i + 1, total, threshold, words, mark) for i, words in enumerate(shares)]
 
 
+def _word(typed: str) -> str:
+    """The SLIP-39 word a typed word stands for: itself, or the one word its first four (or more)
+    letters begin with — the word list is made so that four letters tell every word apart."""
+    if typed in _WORDS or len(typed) < 4:
+        return typed
+    matches = [w for w in _WORDS_BY_PREFIX.get(typed[:4], ()) if w.startswith(typed)]
+    return matches[0] if len(matches) == 1 else typed
+
+
+_WORDS = frozenset(WORDLIST)
+_WORDS_BY_PREFIX: dict[str, list[str]] = {}
+for _w in WORDLIST:
+    _WORDS_BY_PREFIX.setdefault(_w[:4], []).append(_w)
+
+
 def normalize(typed: str) -> str:
-    """A share as typed or scanned: words in lower case separated by single spaces; numbering, commas
-    and line breaks dropped."""
-    return " ".join(re.findall(r"[a-z]+", (typed or "").lower()))
+    """A share as typed or scanned: words in lower case separated by single spaces, each completed from
+    its first letters; numbering, commas and line breaks dropped."""
+    return " ".join(_word(w) for w in re.findall(r"[a-z]+", (typed or "").lower()))
 
 
 def rebuild(public_key: bytes, typed_shares: list[str]) -> X25519PrivateKey:
@@ -80,12 +97,15 @@ def rebuild(public_key: bytes, typed_shares: list[str]) -> X25519PrivateKey:
     shares = [normalize(s) for s in typed_shares if normalize(s)]
     if len(set(shares)) < len(shares):
         raise DomainError(_("The same card was entered twice: each scrutineer enters their own."))
+    threshold = None
     for i, share in enumerate(shares, 1):
         try:
-            shamir_mnemonic.decode_mnemonics([share])
+            threshold = shamir_mnemonic.share.Share.from_mnemonic(share).member_threshold
         except shamir_mnemonic.MnemonicError:
             raise DomainError(_("Share %(n)d is mistyped: check its words against the card (the first four letters "
                                 "of each word are enough).", n=i)) from None
+    # More cards than needed: the first ones entered suffice (the scheme takes exactly its threshold).
+    shares = shares[:threshold] if threshold else shares
     try:
         secret = shamir_mnemonic.combine_mnemonics(shares)
     except shamir_mnemonic.MnemonicError:

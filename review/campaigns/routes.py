@@ -256,8 +256,9 @@ def count_ballots(campaign_id: int):
         else:
             settle(campaign, force=True)
             db.session.commit()
-            flash(_("%(n)d anonymous ballots counted. The key was rebuilt for this count only and is not kept.",
-                    n=n), "success")
+            flash(_("%(n)d anonymous ballots counted. The key was rebuilt for this count only and is not kept. The "
+                    "scrutineers now destroy their cards: with enough of them, a backup made before the count "
+                    "would still open.", n=n), "success")
             return redirect(url_for("campaigns.view", campaign_id=campaign.id))
     from ..ballots.scrutineers import fingerprint
     return render_template("campaigns/count.html", campaign=campaign, waiting=keys.pooled(campaign),

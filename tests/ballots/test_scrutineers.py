@@ -185,3 +185,54 @@ def test_the_command_line_prints_the_cards_at_opening_and_counts_with_cards_type
     assert "5 anonymous ballots counted" in done.output and cards[0] not in done.output
     db.session.expire_all()
     assert c.ballots_counted
+
+
+def test_more_cards_than_needed_and_words_cut_to_four_letters_are_taken(app):
+    public, cards = scrutineers.new_key(3, 2)
+    short = " ".join(w[:4] for w in cards[1].words.split())
+    assert scrutineers.rebuild(public, [cards[0].words, short, cards[2].words]) is not None
+
+
+def test_a_row_that_does_not_open_stops_the_count_with_a_message_and_changes_nothing(client, office_campaign):
+    o, c = office_campaign
+    cards, _html = open_with_cards(client, c)
+    for rater in o["s1"] + o["s2"]:
+        voting.submit(assignment(c, rater, o["chief"], RaterGroup.DEMOCRATIC).id, rater,
+                      ballot(c, RaterGroup.DEMOCRATIC))
+        db.session.commit()
+    other, _cards = scrutineers.new_key(3, 2)   # a row sealed to another key (a race, a restored backup)
+    db.session.add(PoolEntry(id="f" * 32, campaign_id=c.id, sealed=sealing.seal_to(
+        other, {"ratee": o["chief"].id}, pool="ballots", pool_id=c.id)))
+    db.session.commit()
+    assert client.post(f"/campaigns/{c.id}/move", data={"action": "close"}).status_code == 302
+    resp = client.post(f"/campaigns/{c.id}/count", data={"share1": cards[0], "share2": cards[1]})
+    assert resp.status_code == 422 and "没有计入任何选票" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert not c.ballots_counted and len(db.session.scalars(select(PoolEntry)).all()) == 6
+    assert db.session.scalars(select(AnonymousAnswer)).all() == []
+
+
+def test_every_ballot_of_a_large_plan_has_the_room_its_longest_ballot_needs(app, make):
+    from review.plans.operations import save_plan
+    from review.plans.yaml_io import load_plan
+    indicators = "\n".join(f"""  - code: q{i:02d}_{'x' * 30}
+    name: 题{i}
+    weight: 1
+    source: {{type: ballot, scale: leader_eval, groups: {{democratic: 100}}}}""" for i in range(100))
+    plan = f"""
+name: 大方案
+year: 2025
+mode: weights
+appraises: {{categories: [quota]}}
+indicators:
+{indicators}
+grades: {{rules: [{{grade: 合格}}]}}
+"""
+    o = small_institution(make)
+    c = ops.create_campaign(save_plan(load_plan(plan)), o["county"])
+    size = ballot_key.ballot_size(c)
+    assert size > sealing.BALLOT_SIZE
+    longest = {"ratee": 2 ** 31 - 1, "group": "democratic", "comment": "😀" * sealing.COMMENT_MAX,
+               "answers": {f"q{i:02d}_{'x' * 30}": 100.0 for i in range(100)}}
+    assert len(sealing.seal(longest, pool="ballots", pool_id=c.id, size=size)) == sealing.sealed_length(size)
+    assert len(sealing.seal({"answers": {}}, pool="ballots", pool_id=c.id, size=size)) == sealing.sealed_length(size)

@@ -131,3 +131,31 @@ def test_the_pool_has_no_rowid_on_sqlite(app):
         with pytest.raises(Exception):
             db.session.execute(text(f"SELECT rowid FROM {table}"))
         db.session.rollback()
+
+
+def test_a_reader_holding_the_log_is_waited_for_then_reported(app, caplog, monkeypatch):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write-ahead log")
+    from review import database
+    monkeypatch.setattr(database, "SCRUB_ATTEMPTS", 2)
+    monkeypatch.setattr(database, "SCRUB_WAIT_SECONDS", 0.01)
+    db.session.execute(text("CREATE TABLE IF NOT EXISTS scrub_probe (x)"))
+    db.session.execute(text("INSERT INTO scrub_probe VALUES (1)"))
+    db.session.commit()
+    reader = db.engine.raw_connection()
+    writer = db.engine.raw_connection()
+    try:
+        reader.driver_connection.execute("BEGIN")
+        reader.driver_connection.execute("SELECT * FROM scrub_probe").fetchall()   # holds a snapshot
+        writer.driver_connection.execute("INSERT INTO scrub_probe VALUES (2)")      # a frame it keeps in the log
+        writer.driver_connection.commit()
+        with caplog.at_level("WARNING"):
+            assert database.scrub_after_count("ballot_pool") is False
+        assert any("could not be truncated" in r.getMessage() for r in caplog.records)
+    finally:
+        reader.driver_connection.rollback()
+        reader.close()
+        writer.close()
+    assert database.scrub_after_count("ballot_pool") is True
+    db.session.execute(text("DROP TABLE scrub_probe"))
+    db.session.commit()

@@ -2,10 +2,12 @@
 the key cards at opening, closes, and counts with two of the three cards."""
 from __future__ import annotations
 
+import io
 import os
 import re
 
 from playwright.sync_api import expect
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from review.ballots.models import PoolEntry
@@ -50,6 +52,12 @@ def test_key_cards_are_printed_at_opening(new_context, live_server, app):
     assert cards.first.locator("ol.key-words li").count() == 33
     expect(page.get_by_role("button", name="打印密钥卡")).to_be_visible()
     shot(page, "key-cards-1366")
+    # Printed: one card a page, nothing of the site around them.
+    pdf = page.pdf(format="A4")
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == 3
+    if SHOTS:
+        with open(os.path.join(SHOTS, "key-cards.pdf"), "wb") as f:
+            f.write(pdf)
     printed = {re.search(FINGERPRINT, cards.nth(i).inner_text()).group(0) for i in range(3)}
     # Back on the campaign page the cards are not shown again; the same fingerprint is.
     page.goto(f"/campaigns/{draft_id}")
