@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 
 from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import case, delete, func, insert, select, update
 
 from ..campaigns.models import Campaign, CampaignState
+from ..core import audit
 from ..core.errors import DomainError
 from ..core.tokens import IssuedToken, digest, digests, new_token, parse_secret, token_key
 from ..extensions import db
@@ -80,6 +81,24 @@ def check_issue(campaign: Campaign, group: RaterGroup, count: int) -> None:
                             "twice. Hold the meeting for a group before anyone votes online."))
 
 
+def signed_twins(campaign: Campaign, group: RaterGroup) -> list[tuple[int, str, str]]:
+    """(rater id, rater, ratee) of the group's raters who rate one of its ratees signed. A nameless slip
+    rates every ratee of its group, so such a rater would rate that person both signed and anonymously:
+    they get no slip (:func:`issue`)."""
+    raters = select(Assignment.rater_id).where(Assignment.campaign_id == campaign.id, Assignment.group == group)
+    rated = select(Assignment.ratee_id).where(Assignment.campaign_id == campaign.id, Assignment.group == group)
+    pairs = db.session.execute(select(Assignment.rater_id, Assignment.ratee_id).where(
+        Assignment.campaign_id == campaign.id, Assignment.group.in_([g for g in RaterGroup if not g.anonymous]),
+        Assignment.rater_id != Assignment.ratee_id, Assignment.rater_id.in_(raters),
+        Assignment.ratee_id.in_(rated)).order_by(Assignment.rater_id, Assignment.ratee_id)).all()
+    first: dict[int, int] = {}
+    for rater, ratee in pairs:
+        first.setdefault(rater, ratee)
+    names = dict(db.session.execute(select(Person.id, Person.name).where(
+        Person.id.in_(set(first) | set(first.values())))).all()) if first else {}
+    return [(rater, names.get(rater, ""), names.get(ratee, "")) for rater, ratee in first.items()]
+
+
 def new_tokens(count: int) -> list[IssuedToken]:
     return [new_token() for _i in range(count)]
 
@@ -87,6 +106,14 @@ def new_tokens(count: int) -> list[IssuedToken]:
 def issue(campaign: Campaign, group: RaterGroup, tokens: list[IssuedToken]) -> SlipBatch:
     """Store a batch for these freshly made tokens: digests only. The secrets live in the PDF alone."""
     check_issue(campaign, group, len(tokens))
+    twins = signed_twins(campaign, group)
+    if twins:
+        # They vote in this group neither on a slip nor online: the office hands them no slip.
+        db.session.execute(delete(Assignment).where(Assignment.campaign_id == campaign.id, Assignment.group == group,
+                                                    Assignment.rater_id.in_([r for r, _n, _e in twins])))
+        audit.record("ballots.slip_raters_excluded", campaign, summary=_(
+            "No slip for %(names)s in %(group)s: each rates someone of the group signed.",
+            names="、".join(n for _r, n, _e in twins), group=group.label))
     batch = SlipBatch(campaign_id=campaign.id, group=group, count=len(tokens))
     db.session.add(batch)
     db.session.flush()

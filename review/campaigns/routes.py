@@ -441,6 +441,7 @@ def ballots(campaign_id: int):
                            groups=list(assignment_groups()),
                            group_labels={g.value: g.label for g in assignment_groups()},
                            slip_batches=slips.counts(campaign), slip_groups=slips.raters_by_group(campaign),
+                           slip_twins={g: slips.signed_twins(campaign, g) for g in slips.raters_by_group(campaign)},
                            reminders=reminders.history(campaign), mail_configured=mail.configured(),
                            slip_base=slips.public_base_url() + "slip/",
                            can_print=current_user.role in EDITORS

@@ -231,3 +231,27 @@ def test_a_slip_sent_without_a_valid_session_keeps_its_answers_and_is_not_spent(
         assert db.session.scalars(select(PoolEntry)).all() == []
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_rater_who_signs_for_someone_of_the_group_gets_no_slip(meeting, client, auth):
+    """A slip rates every ratee of its group: the chief, who rates his deputies signed as their leader,
+    would rate them anonymously on a slip too. The office is told before printing; printing takes him out of
+    the group (audited), so nobody rates one person both signed and anonymously."""
+    from review.ballots.models import Assignment
+    from review.core.audit import AuditEntry
+    o, campaign, office = meeting
+    twins = slips.signed_twins(campaign, RaterGroup.DEMOCRATIC)
+    assert o["chief"].id in {r for r, _n, _e in twins}
+    auth.as_user(office)
+    page = client.get(f"/campaigns/{campaign.id}/ballots").get_data(as_text=True)
+    assert "检察长" in page and "不会领到选票" in page
+    issue(campaign, 5)
+    db.session.commit()
+    signed = {(a.rater_id, a.ratee_id) for a in db.session.scalars(select(Assignment).where(
+        Assignment.campaign_id == campaign.id, Assignment.group.in_([RaterGroup.LEADER, RaterGroup.SELF])))}
+    raters = {a.rater_id for a in db.session.scalars(select(Assignment).where(
+        Assignment.campaign_id == campaign.id, Assignment.group == RaterGroup.DEMOCRATIC))}
+    rated = set(p.id for p in slips.ratees(campaign, RaterGroup.DEMOCRATIC))
+    assert not {(r, e) for r, e in signed if r != e and r in raters and e in rated}
+    assert o["chief"].id not in raters
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "ballots.slip_raters_excluded"))
