@@ -78,18 +78,30 @@ def without_twins(rows: set[tuple[int, int, RaterGroup]]) -> set[tuple[int, int,
     return {(r, e, g) for r, e, g in rows if not (g.anonymous and (r, e) in signed)}
 
 
-def twins(campaign: Campaign) -> list[tuple[str, str]]:
-    """(rater, ratee) names of pairs that rate both signed and anonymously in the campaign."""
-    signed = select(Assignment.rater_id, Assignment.ratee_id).where(
+def signed_pairs(campaign: Campaign, raters=None, ratees=None):
+    """(rater id, ratee id) of the campaign's signed ratings of someone else, optionally only of these
+    raters and ratees (subqueries)."""
+    query = select(Assignment.rater_id, Assignment.ratee_id).where(
         Assignment.campaign_id == campaign.id, Assignment.group.in_([g for g in RaterGroup if not g.anonymous]),
         Assignment.rater_id != Assignment.ratee_id)
+    if raters is not None:
+        query = query.where(Assignment.rater_id.in_(raters))
+    if ratees is not None:
+        query = query.where(Assignment.ratee_id.in_(ratees))
+    return query
+
+
+def names_of(ids) -> dict[int, str]:
+    ids = set(ids)
+    return dict(db.session.execute(select(Person.id, Person.name).where(Person.id.in_(ids))).all()) if ids else {}
+
+
+def twins(campaign: Campaign) -> list[tuple[str, str]]:
+    """(rater, ratee) names of pairs that rate both signed and anonymously in the campaign."""
     anonymous = select(Assignment.rater_id, Assignment.ratee_id).where(
         Assignment.campaign_id == campaign.id, Assignment.group.in_(sorted(ANONYMOUS_GROUPS)))
-    pairs = list(db.session.execute(signed.intersect(anonymous)))
-    if not pairs:
-        return []
-    ids = {i for pair in pairs for i in pair}
-    names = dict(db.session.execute(select(Person.id, Person.name).where(Person.id.in_(ids))).all())
+    pairs = list(db.session.execute(signed_pairs(campaign).intersect(anonymous)))
+    names = names_of(i for pair in pairs for i in pair)
     return sorted((names.get(r, str(r)), names.get(e, str(e))) for r, e in pairs)
 
 

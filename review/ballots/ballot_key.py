@@ -69,9 +69,17 @@ def _lock(campaign: Campaign) -> None:
 def ballot_size(campaign: Campaign) -> int:
     """The plaintext size of every sealed ballot of the campaign: room for its largest anonymous ballot (the
     most questions of any anonymous group) and the longest comment, so that a row's length never tells
-    whether its comment was long."""
+    whether its comment was long. Worked out once per loaded plan version: a slip seals one ballot per
+    ratee, and parsing the plan for each would repeat the same sum."""
+    version = campaign.plan_version
+    size = version.__dict__.get("_ballot_size")
+    if size is None:
+        size = version.__dict__["_ballot_size"] = _ballot_size(version.spec())
+    return size
+
+
+def _ballot_size(plan) -> int:
     from ..plans.spec import BallotSource
-    plan = campaign.plan_version.spec()
     asked = [(node.code, {g for g, _w in node.source.groups}) for _path, node in plan.leaves()
              if isinstance(node.source, BallotSource)]
     # An answer is its code and a level ("code":12.5,) — 28 bytes are room for any level.

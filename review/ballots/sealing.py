@@ -119,6 +119,11 @@ def _framed(content: dict, size: int) -> bytes:
     return framed + bytes(padded_size(len(framed), size) - len(framed))
 
 
+def _unframed(framed: bytes) -> dict:
+    (length,) = struct.unpack(">I", framed[:4])
+    return json.loads(framed[4:4 + length])
+
+
 def sealed_length(size: int = BALLOT_SIZE, *, public: bool = False) -> int:
     """The length of every row of a pool of ``size``."""
     return len(VERSION) + (PUBLIC_KEY if public else 0) + NONCE + size + TAG
@@ -139,15 +144,13 @@ def unseal(token: bytes, *, pool: str, pool_id: int, private_key: X25519PrivateK
                 nonce, token[1 + PUBLIC_KEY + NONCE:], _pool_label(pool, pool_id))
         except Exception as e:  # noqa: BLE001 - InvalidTag, a malformed key
             raise SealError("this row does not open with this key for this pool") from e
-        (length,) = struct.unpack(">I", framed[:4])
-        return json.loads(framed[4:4 + length])
+        return _unframed(framed)
     if token[:1] == VERSION:
         try:
             framed = _aead_for(_secret()).decrypt(token[1:1 + NONCE], token[1 + NONCE:], _pool_label(pool, pool_id))
         except Exception as e:  # noqa: BLE001 - cryptography's InvalidTag
             raise SealError("this row does not open for this pool") from e
-        (length,) = struct.unpack(">I", framed[:4])
-        return json.loads(framed[4:4 + length])
+        return _unframed(framed)
     try:
         return json.loads(_fernet_for(_secret()).decrypt(token))
     except InvalidToken as e:

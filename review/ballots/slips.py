@@ -21,6 +21,7 @@ from ..core.tokens import IssuedToken, digest, digests, new_token, parse_secret,
 from ..extensions import db
 from ..org.models import Person
 from .meeting import MEETING_GROUPS, held_in_meeting
+from .assignments import names_of, signed_pairs
 from .models import Assignment, PoolEntry, RaterGroup, Slip, SlipBatch, random_id
 from .ballot_key import seal_ballot
 from .sealing import COMMENT_MAX, plain_text
@@ -85,17 +86,15 @@ def signed_twins(campaign: Campaign, group: RaterGroup) -> list[tuple[int, str, 
     """(rater id, rater, ratee) of the group's raters who rate one of its ratees signed. A nameless slip
     rates every ratee of its group, so such a rater would rate that person both signed and anonymously:
     they get no slip (:func:`issue`)."""
-    raters = select(Assignment.rater_id).where(Assignment.campaign_id == campaign.id, Assignment.group == group)
-    rated = select(Assignment.ratee_id).where(Assignment.campaign_id == campaign.id, Assignment.group == group)
-    pairs = db.session.execute(select(Assignment.rater_id, Assignment.ratee_id).where(
-        Assignment.campaign_id == campaign.id, Assignment.group.in_([g for g in RaterGroup if not g.anonymous]),
-        Assignment.rater_id != Assignment.ratee_id, Assignment.rater_id.in_(raters),
-        Assignment.ratee_id.in_(rated)).order_by(Assignment.rater_id, Assignment.ratee_id)).all()
+    of_group = select(Assignment.rater_id, Assignment.ratee_id).where(
+        Assignment.campaign_id == campaign.id, Assignment.group == group).subquery()
+    pairs = db.session.execute(signed_pairs(campaign, raters=select(of_group.c.rater_id),
+                                            ratees=select(of_group.c.ratee_id))
+                               .order_by(Assignment.rater_id, Assignment.ratee_id)).all()
     first: dict[int, int] = {}
     for rater, ratee in pairs:
         first.setdefault(rater, ratee)
-    names = dict(db.session.execute(select(Person.id, Person.name).where(
-        Person.id.in_(set(first) | set(first.values())))).all()) if first else {}
+    names = names_of(set(first) | set(first.values()))
     return [(rater, names.get(rater, ""), names.get(ratee, "")) for rater, ratee in first.items()]
 
 

@@ -434,14 +434,15 @@ def ballots(campaign_id: int):
     by_ratee: dict = {}
     for a in rows:
         by_ratee.setdefault(a.ratee, {}).setdefault(a.group, []).append(a)
+    slip_groups = slips.raters_by_group(campaign)
     return render_template("campaigns/ballots.html", campaign=campaign, by_ratee=by_ratee,
                            counts=assignments.counts(campaign), participation=assignments.participation(campaign),
                            waiting=assignments.not_yet_voted(campaign), form=FlaskForm(),
                            can_edit=current_user.role in EDITORS and campaign.state is CampaignState.DRAFT,
                            groups=list(assignment_groups()),
                            group_labels={g.value: g.label for g in assignment_groups()},
-                           slip_batches=slips.counts(campaign), slip_groups=slips.raters_by_group(campaign),
-                           slip_twins={g: slips.signed_twins(campaign, g) for g in slips.raters_by_group(campaign)},
+                           slip_batches=slips.counts(campaign), slip_groups=slip_groups,
+                           slip_twins={g: slips.signed_twins(campaign, g) for g in slip_groups},
                            reminders=reminders.history(campaign), mail_configured=mail.configured(),
                            slip_base=slips.public_base_url() + "slip/",
                            can_print=current_user.role in EDITORS

@@ -65,7 +65,7 @@ class Opened:
     @property
     def ticket(self) -> str:
         """What the page carries back when it is sent, so that sending need not read the token again:
-        the statement that spends it checks every part against the database (:func:`_SPEND_AND_POOL`)."""
+        the statement that spends it checks every part against the database (:func:`_spend_and_pool`)."""
         return f"{self.survey_id}.{self.questionnaire_version_id}.{self.target_kind.value}.{self.target_id}"
 
 
@@ -220,23 +220,6 @@ def open_for_page(secret: str, *, sending: bool) -> Opened:
     return open_token(secret, for_answer=sending and not _single_statement())
 
 
-# The token spent and the sealed response pooled by one statement in a transaction of its own, only
-# while the survey is open (its row share-locked, so that closing waits for it as for any answer in
-# flight) and the batch not withdrawn: three round trips for an answer instead of six.
-_SPEND_AND_POOL = text("""
-WITH open_survey AS (
-    SELECT id FROM surveys WHERE id = :survey_id AND state = :open FOR SHARE
-), spent AS (
-    UPDATE survey_tokens SET used = true
-    WHERE id = :token_id AND used = false
-      AND EXISTS (SELECT 1 FROM open_survey)
-      AND EXISTS (SELECT 1 FROM survey_token_batches b WHERE b.id = survey_tokens.batch_id AND b.revoked = false)
-    RETURNING id
-)
-INSERT INTO survey_pool (id, survey_id, sealed) SELECT :id, :survey_id, :sealed FROM spent
-""")
-
-
 def submit_from_page(opened: Opened, form: dict[str, list[str]]) -> None:
     """Answer from the public page, opened by :func:`open_for_page`: the answer is the request's only
     write. Raises Incomplete (nothing spent) or TokenRefused."""
@@ -247,26 +230,26 @@ def submit_from_page(opened: Opened, form: dict[str, list[str]]) -> None:
     if errors:
         raise Incomplete(errors)
     entry = _sealed(opened.survey_id, opened.target_kind, opened.target_id, answers, True, opened.questionnaire)
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        pooled = conn.execute(_SPEND_AND_POOL, {**entry, "token_id": opened.token_id,
-                                                "open": SurveyState.OPEN.value}).rowcount
+    pooled = _spend_and_pool("id", opened.token_id, entry, opened.questionnaire_version_id, opened.target_kind,
+                             opened.target_id)
     if pooled != 1:
         # Something changed since the page was read: say what, about this token only.
         _why_not_now(opened)
         raise TokenRefused("used", _("This code has already been used. Thank you: each code counts once."))
 
 
-# Sending from a page that carries its ticket (:attr:`Opened.ticket`), on PostgreSQL: nothing is read
-# first. One statement finds the token by its digest and spends it only if the ticket's survey is open
-# with that questionnaire and the token's batch, not withdrawn and valid today, is about that target;
-# anything else spends nothing, and the page falls back to reading the token, which says why.
-_SEND_BY_TICKET = """
+# On PostgreSQL an answer from the page is one statement in a transaction of its own: it spends the token
+# (found by its id, or by its digest when the page carries its ticket, :attr:`Opened.ticket`, and nothing
+# was read first) and pools the sealed response only if the survey is open with that questionnaire (its
+# row share-locked, so that closing waits for it as for any answer in flight) and the token's batch, not
+# withdrawn and valid today, is about that target; anything else spends nothing, and a last read says why.
+_SPEND_AND_POOL = """
 WITH open_survey AS (
     SELECT id FROM surveys
     WHERE id = :survey_id AND state = :open AND questionnaire_version_id = :version_id FOR SHARE
 ), spent AS (
     UPDATE survey_tokens SET used = true
-    WHERE {column} = :digest AND used = false
+    WHERE {column} = :token AND used = false
       AND EXISTS (SELECT 1 FROM open_survey)
       AND EXISTS (SELECT 1 FROM survey_token_batches b
                   WHERE b.id = survey_tokens.batch_id AND b.survey_id = :survey_id AND b.revoked = false
@@ -277,7 +260,17 @@ WITH open_survey AS (
 )
 INSERT INTO survey_pool (id, survey_id, sealed) SELECT :id, :survey_id, :sealed FROM spent
 """
-_SEND_BY = {kind: text(_SEND_BY_TICKET.format(column=f"{kind}_digest")) for kind in ("code", "link")}
+_SPEND_BY = {"code": text(_SPEND_AND_POOL.format(column="code_digest")),
+            "link": text(_SPEND_AND_POOL.format(column="link_digest")),
+            "id": text(_SPEND_AND_POOL.format(column="id"))}
+
+
+def _spend_and_pool(by: str, token, entry: dict, version_id: int, kind: TargetKind, target_id: int) -> int:
+    """Run the statement above; returns how many responses it pooled (1, or 0: nothing was spent)."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        return conn.execute(_SPEND_BY[by], {
+            **entry, "token": token, "open": SurveyState.OPEN.value, "version_id": version_id, "kind": kind.value,
+            "target_id": target_id, "today": local_today()}).rowcount
 
 
 def _read_ticket(ticket: str | None) -> tuple[int, int, TargetKind, int] | None:
@@ -311,10 +304,7 @@ def send_by_ticket(secret: str, ticket: str | None, form: dict[str, list[str]]) 
     if errors:
         return None
     entry = _sealed(survey_id, kind, target_id, answers, True, q)
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        pooled = conn.execute(_SEND_BY[code[0]], {
-            **entry, "digest": digest(code[1], key=key()), "open": SurveyState.OPEN.value,
-            "version_id": version_id, "kind": kind.value, "target_id": target_id, "today": local_today()}).rowcount
+    pooled = _spend_and_pool(code[0], digest(code[1], key=key()), entry, version_id, kind, target_id)
     return q if pooled == 1 else None
 
 
